@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "bridgekeeper",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bridgekeeper", targets: ["bridgekeeper"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries: a modulemap and a shim.h each; C types never leave the module that imports them.
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // A TOML reader that keeps the line of every key, so config errors can name it.
+        .target(name: "TOML", swiftSettings: swiftSettings),
+        // Pure rules: addresses, binds, the exposure policy, the host audit.
+        .target(name: "Policy", dependencies: ["TOML"], swiftSettings: swiftSettings),
+        .target(name: "TunnelManager", dependencies: ["Policy", "CLibSSH2"], swiftSettings: swiftSettings),
+        .target(name: "BridgeProbe", dependencies: ["Policy", "CCurl"], swiftSettings: swiftSettings),
+        .target(name: "Gateway", dependencies: ["Policy"], swiftSettings: swiftSettings),
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "TOML", "Policy", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Resources/default-policy.toml"), .embedInCode("Resources/default-config.toml")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "bridgekeeper",
+            dependencies: [
+                "Supervisor", "Policy", "TOML", "TunnelManager", "BridgeProbe",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: swiftSettings),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Policy"], swiftSettings: swiftSettings),
+        .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager"], swiftSettings: swiftSettings),
+        .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["bridgekeeper"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,55 @@
+/// A listening TCP socket seen in `/proc/net/tcp` or `/proc/net/tcp6`.
+public struct Listener: Sendable, Hashable, CustomStringConvertible {
+    /// The local address it listens on.
+    public let address: IPAddress
+    /// The local port.
+    public let port: UInt16
+    /// The socket inode, which names the socket in `/proc/PID/fd`.
+    public let inode: UInt64
+    /// The owner's uid.
+    public let uid: UInt32
+
+    /// Whether only loopback peers can reach it.
+    public var isLoopbackOnly: Bool { address.addressClass == .loopback }
+
+    /// `127.0.0.1:4000` or `[::]:4000`.
+    public var description: String {
+        switch address {
+        case .v4: "\(address):\(port)"
+        case .v6: "[\(address)]:\(port)"
+        }
+    }
+
+    /// Parses the text of `/proc/net/tcp` or `/proc/net/tcp6`, keeping sockets in LISTEN state.
+    /// Addresses there are the kernel's in-memory (network-order) bytes printed as native-endian
+    /// 32-bit words, so they are decoded through this machine's byte order.
+    public static func parseProcNet(_ text: String) -> [Listener] {
+        text.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 10, fields[3] == "0A" else { return nil }
+            let local = fields[1].split(separator: ":")
+            guard local.count == 2, let port = UInt16(local[1], radix: 16),
+                let address = decodeProcAddress(local[0]),
+                let uid = UInt32(fields[7]), let inode = UInt64(fields[9])
+            else { return nil }
+            return Listener(address: address, port: port, inode: inode, uid: uid)
+        }
+    }
+
+    private static func decodeProcAddress(_ hex: Substring) -> IPAddress? {
+        guard hex.count == 8 || hex.count == 32 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 8)
+            guard let word = UInt32(hex[index..<next], radix: 16) else { return nil }
+            withUnsafeBytes(of: word) { bytes.append(contentsOf: $0) }
+            index = next
+        }
+        if bytes.count == 4 {
+            return .v4(bytes.reduce(0) { $0 << 8 | UInt32($1) })
+        }
+        let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
+        return IPAddress.IPv6Groups(groups).map { .v6($0) }
+    }
+}

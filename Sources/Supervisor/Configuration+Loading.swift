@@ -1,0 +1,289 @@
+import Foundation
+import Policy
+import TOML
+
+extension Configuration {
+    /// The embedded default: a loopback gateway and control endpoint, nothing else.
+    public static let defaultText = String(decoding: PackageResources.default_config_toml, as: UTF8.self)
+
+    /// Loads `path`, or the embedded default when nil. Every schema problem is reported at once.
+    public static func load(path: String?, environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        guard let path else {
+            return try parse(defaultText, source: "built-in", environment: environment)
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(.unreadable, "\(path): cannot read the config file (\(Self.reason(error)))")
+        }
+        return try parse(text, source: path, environment: environment)
+    }
+
+    /// Parses config text; `source` names it in errors.
+    public static func parse(_ text: String, source: String, environment: [String: String] = [:]) throws(ConfigurationError) -> Configuration {
+        do {
+            return try TOMLReader.read(text, source: source) { root in
+                ConfigurationReader(root: root, source: source, environment: environment).read()
+            }
+        } catch {
+            throw ConfigurationError(error)
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        return nsError.localizedDescription
+    }
+}
+
+/// Reads the root table into a `Configuration`, recording every problem on the way.
+private struct ConfigurationReader {
+    let root: TOMLReader
+    let source: String
+    let environment: [String: String]
+
+    func read() -> Configuration? {
+        let supervisor = readSupervisor(root.table("supervisor"))
+        let gateway = readGateway(root.table("gateway", required: true))
+        let tunnelTables = root.tables("tunnels")
+        let bridgeTables = root.tables("bridges")
+        let modelTables = root.tables("models")
+        let notify = root.table("notify")
+        let webhookTables = notify?.tables("webhooks") ?? []
+        notify?.finish()
+        let tunnels = tunnelTables.compactMap(readTunnel)
+        let bridges = bridgeTables.compactMap(readBridge)
+        let models = modelTables.compactMap(readModel)
+        let webhooks = webhookTables.compactMap(readWebhook)
+        unique(tunnelTables, what: "tunnel")
+        unique(bridgeTables, what: "bridge")
+        unique(webhookTables, what: "webhook")
+        checkTunnelReferences(Set(tunnels.map(\.name)), bridgeTables)
+        checkRouteReferences(Set(bridges.map(\.name)), modelTables)
+        guard let supervisor, let gateway else { return nil }
+        return Configuration(
+            source: source, supervisor: supervisor, gateway: gateway, tunnels: tunnels, bridges: bridges,
+            models: models, webhooks: webhooks)
+    }
+
+    private func readSupervisor(_ table: TOMLReader?) -> Configuration.Supervisor? {
+        defer { table?.finish() }
+        let stateDirectory = table?.string("state_dir")?.value
+            ?? environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init)
+            ?? "./.bridgekeeper"
+        let policy = table.flatMap { path($0, "policy") }
+        let control = table?.string("control") ?? Located("127.0.0.1:4099", line: 0, key: "supervisor.control")
+        return Configuration.Supervisor(stateDirectory: stateDirectory, policy: policy, control: control)
+    }
+
+    private func readGateway(_ table: TOMLReader?) -> Configuration.Gateway? {
+        guard let table else { return nil }
+        defer { table.finish() }
+        guard let listen = table.string("listen", required: true) else { return nil }
+        return Configuration.Gateway(
+            listen: listen, dashboardTokenFile: path(table, "dashboard_token_file"), clientKeysFile: path(table, "client_keys_file"))
+    }
+
+    private func readTunnel(_ table: TOMLReader) -> Configuration.Tunnel? {
+        defer { table.finish() }
+        let name = self.name(table)
+        let mode = choice(table, "mode", Configuration.TunnelMode.self, required: true)
+        let server = table.string("server").flatMap { readServer($0, table) }
+        let identityFile = path(table, "identity_file")
+        let knownHosts = path(table, "known_hosts")
+        let hostKeyAlias = table.string("host_key_alias")?.value
+        let proxyCommand = table.string("proxy_command")?.value
+        let keepalive = duration(table, "keepalive") ?? .seconds(5)
+        let forwards = table.tables("forwards").compactMap { forward -> Configuration.Forward? in
+            defer { forward.finish() }
+            let listen = forward.string("listen", required: true)
+            let target = forward.string("target", required: mode != .inbound)
+            return listen.map { Configuration.Forward(listen: $0, target: target) }
+        }
+        if table.value("forwards") == nil { table.problem(nil, "a tunnel needs at least one [[tunnels.forwards]]") }
+        if let mode {
+            let sessionKeys = ["server": server != nil, "identity_file": identityFile != nil, "known_hosts": knownHosts != nil]
+            for (key, present) in sessionKeys.sorted(by: { $0.key < $1.key }) {
+                if mode == .inbound && present {
+                    table.problem(key, "an inbound tunnel holds no SSH session here, so it takes no \(key)")
+                } else if mode != .inbound && !present && table.value(key) == nil {
+                    table.problem(nil, "missing required key '\(table.keyPath(key))' for a \(mode.rawValue) tunnel")
+                }
+            }
+        }
+        guard let name, let mode else { return nil }
+        return Configuration.Tunnel(
+            name: name, mode: mode, server: server, identityFile: identityFile, knownHosts: knownHosts,
+            hostKeyAlias: hostKeyAlias, proxyCommand: proxyCommand, keepalive: keepalive, forwards: forwards, line: table.line)
+    }
+
+    private func readServer(_ value: Located<String>, _ table: TOMLReader) -> Configuration.SSHServer? {
+        let fail = { table.problem("server", "'\(value.value)' is not user@host[:port]") }
+        guard let at = value.value.lastIndex(of: "@") else { fail(); return nil }
+        let user = String(value.value[..<at])
+        guard !user.isEmpty, let endpoint = try? HostPort.parse(String(value.value[value.value.index(after: at)...]), defaultPort: 22) else {
+            fail()
+            return nil
+        }
+        let host: String
+        switch endpoint.host {
+        case .address(let ip): host = "\(ip)"
+        case .hostname(let name): host = name
+        case .localhost: host = "localhost"
+        case .wildcard: fail(); return nil
+        }
+        return Configuration.SSHServer(user: user, host: host, port: endpoint.port)
+    }
+
+    private func readBridge(_ table: TOMLReader) -> Configuration.Bridge? {
+        defer { table.finish() }
+        let name = self.name(table)
+        let url = table.string("url", required: true)
+        let api = choice(table, "api", Configuration.BridgeAPI.self, required: true)
+        let tunnel = table.string("tunnel")?.value
+        let subscription = table.string("subscription")?.value
+        let command = table.strings("command")?.map(\.value)
+        if command?.isEmpty == true { table.problem("command", "is empty; give the program and its arguments, or leave it out") }
+        let probeTable = table.table("probe")
+        defer { probeTable?.finish() }
+        let probePath = probeTable?.string("path")
+        if let probePath, !probePath.value.hasPrefix("/") {
+            probeTable?.problem("path", "'\(probePath.value)' must start with '/'")
+        }
+        let interval = probeTable.flatMap { duration($0, "interval") } ?? .seconds(10)
+        let timeout = probeTable.flatMap { duration($0, "timeout") } ?? .seconds(2)
+        if timeout >= interval { probeTable?.problem("timeout", "must be shorter than the probe interval (\(interval))") }
+        guard let name, let url, let api else { return nil }
+        let probe = Configuration.Probe(path: probePath?.value ?? api.defaultProbePath, interval: interval, timeout: timeout)
+        return Configuration.Bridge(
+            name: name, url: url, api: api, tunnel: tunnel, subscription: subscription,
+            command: command, probe: probe, line: table.line)
+    }
+
+    private func readModel(_ table: TOMLReader) -> Configuration.Model? {
+        defer { table.finish() }
+        let id = table.string("id", required: true)
+        let aliases = table.strings("aliases")?.map(\.value) ?? []
+        let routes = table.strings("routes", required: true)?.map(\.value)
+        if routes?.isEmpty == true { table.problem("routes", "is empty; name at least one bridge") }
+        var price: Configuration.Price?
+        if let priceTable = table.table("price") {
+            let input = priceTable.number("input_per_mtok", required: true)
+            let output = priceTable.number("output_per_mtok", required: true)
+            for value in [input, output].compactMap({ $0 }) where value.value < 0 {
+                priceTable.problem(String(value.key.split(separator: ".").last!), "is negative")
+            }
+            priceTable.finish()
+            if let input, let output { price = Configuration.Price(inputPerMTok: input.value, outputPerMTok: output.value) }
+        }
+        guard let id, let routes else { return nil }
+        return Configuration.Model(id: id.value, aliases: aliases, routes: routes, price: price)
+    }
+
+    private func readWebhook(_ table: TOMLReader) -> Configuration.Webhook? {
+        defer { table.finish() }
+        let name = self.name(table)
+        let url = table.string("url", required: true)
+        if let url, !(url.value.hasPrefix("https://") || url.value.hasPrefix("http://")) {
+            table.problem("url", "must be an http:// or https:// URL")
+        }
+        let format = choice(table, "format", Configuration.WebhookFormat.self, required: false) ?? .json
+        guard let name, let url else { return nil }
+        return Configuration.Webhook(name: name, url: url.value, format: format)
+    }
+
+    // MARK: Cross-references
+
+    /// Every bridge's `tunnel` names a defined tunnel.
+    private func checkTunnelReferences(_ tunnelNames: Set<String>, _ bridgeTables: [TOMLReader]) {
+        for table in bridgeTables {
+            if let tunnel = table.string("tunnel"), !tunnelNames.contains(tunnel.value) {
+                table.problem("tunnel", "names tunnel '\(tunnel.value)', which is not defined; defined tunnels: \(list(tunnelNames))")
+            }
+        }
+    }
+
+    /// Every model route names a defined bridge; model ids and aliases are unique together.
+    private func checkRouteReferences(_ bridgeNames: Set<String>, _ modelTables: [TOMLReader]) {
+        var modelNames: [String: Int] = [:]
+        for table in modelTables {
+            for route in table.strings("routes") ?? [] where !bridgeNames.contains(route.value) {
+                table.problem("routes", line: route.line, "routes to bridge '\(route.value)', which is not defined; defined bridges: \(list(bridgeNames))")
+            }
+            let names = [table.string("id")].compactMap { $0 } + (table.strings("aliases") ?? [])
+            for name in names {
+                if let first = modelNames[name.value] {
+                    table.problem(nil, line: name.line, "model name '\(name.value)' is already used at line \(first) (ids and aliases share one namespace)")
+                } else {
+                    modelNames[name.value] = name.line
+                }
+            }
+        }
+    }
+
+    private func unique(_ tables: [TOMLReader], what: String) {
+        var seen: [String: Int] = [:]
+        for table in tables {
+            guard let name = table.string("name") else { continue }
+            if let first = seen[name.value] {
+                table.problem("name", "duplicate \(what) name '\(name.value)' (first defined at line \(first))")
+            } else {
+                seen[name.value] = name.line
+            }
+        }
+    }
+
+    private func list(_ names: Set<String>) -> String {
+        names.isEmpty ? "none" : names.sorted().joined(separator: ", ")
+    }
+
+    // MARK: Typed values
+
+    private func name(_ table: TOMLReader) -> String? {
+        guard let name = table.string("name", required: true) else { return nil }
+        let allowed = name.value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        guard !name.value.isEmpty, name.value.count <= 64, allowed, name.value.first?.isLetter == true || name.value.first?.isNumber == true else {
+            table.problem("name", "'\(name.value.prefix(64))' is not a valid name; use letters, digits, '.', '_' and '-', starting with a letter or digit")
+            return nil
+        }
+        return name.value
+    }
+
+    private func choice<T: RawRepresentable & CaseIterable>(_ table: TOMLReader, _ key: String, _: T.Type, required: Bool) -> T? where T.RawValue == String {
+        guard let text = table.string(key, required: required) else { return nil }
+        guard let value = T(rawValue: text.value) else {
+            table.problem(key, "'\(text.value.prefix(32))' is not accepted; expected one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
+    private func duration(_ table: TOMLReader, _ key: String) -> Duration? {
+        guard let raw = table.value(key) else { return nil }
+        guard case .string(let text) = raw.kind else {
+            table.problem(key, "is \(raw.typeName); durations are strings with a unit, e.g. \"10s\", \"500ms\", \"5m\"")
+            return nil
+        }
+        guard let value = Duration(configText: text), value > .zero else {
+            table.problem(key, "'\(text.prefix(32))' is not a duration; expected a positive number with a unit ms, s, m or h, e.g. \"10s\"")
+            return nil
+        }
+        return value
+    }
+
+    private func path(_ table: TOMLReader, _ key: String) -> PathTemplate? {
+        guard let text = table.string(key) else { return nil }
+        switch PathTemplate.parse(text.value) {
+        case .success(let template): return template
+        case .failure(let problem):
+            table.problem(key, problem.message)
+            return nil
+        }
+    }
+}
