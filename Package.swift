@@ -54,11 +54,10 @@ let package = Package(
         ),
 
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy"], swiftSettings: swiftSettings),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Policy"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["bridgekeeper"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", swiftSettings: swiftSettings),
     ]
 )

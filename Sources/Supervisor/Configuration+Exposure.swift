@@ -15,7 +15,7 @@ extension Configuration {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ConfigurationError(.unreadable, "\(path): cannot read the policy file (\(Self.reason(error)))")
+                throw ConfigurationError(.unreadable, "\(path): cannot read the policy file (\(Self.unreadableReason(path)))")
             }
         } else {
             text = Self.builtInPolicyText

@@ -15,7 +15,7 @@ extension Configuration {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError(.unreadable, "\(path): cannot read the config file (\(Self.reason(error)))")
+            throw ConfigurationError(.unreadable, "\(path): cannot read the config file (\(unreadableReason(path)))")
         }
         return try parse(text, source: path, environment: environment)
     }
@@ -31,14 +31,13 @@ extension Configuration {
         }
     }
 
-    static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-        {
-            return String(cString: strerror(code.rawValue))
-        }
-        return nsError.localizedDescription
+    /// Why `path` could not be read, in plain words.
+    static func unreadableReason(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such file" }
+        if isDirectory.boolValue { return "it is a directory" }
+        if !FileManager.default.isReadableFile(atPath: path) { return "permission denied" }
+        return "not valid UTF-8 text"
     }
 }
 
@@ -85,9 +84,10 @@ private struct ConfigurationReader {
     private func readGateway(_ table: TOMLReader?) -> Configuration.Gateway? {
         guard let table else { return nil }
         defer { table.finish() }
-        guard let listen = table.string("listen", required: true) else { return nil }
-        return Configuration.Gateway(
-            listen: listen, dashboardTokenFile: path(table, "dashboard_token_file"), clientKeysFile: path(table, "client_keys_file"))
+        let listen = table.string("listen", required: true)
+        let dashboardTokenFile = path(table, "dashboard_token_file")
+        let clientKeysFile = path(table, "client_keys_file")
+        return listen.map { Configuration.Gateway(listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile) }
     }
 
     private func readTunnel(_ table: TOMLReader) -> Configuration.Tunnel? {

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Runs the built binary (next to the test bundle, as SwiftPM lays out products).
+enum Bridgekeeper {
+    struct Result {
+        let status: Int32
+        let output: String
+        let errors: String
+    }
+
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["BRIDGEKEEPER_BIN"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The test bundle may be a directory (.xctest) or a plain executable in the products folder.
+        while !FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("bridgekeeper").path),
+            directory.path != "/"
+        {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("bridgekeeper")
+    }
+
+    /// Runs to completion and captures both streams.
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Drain stderr concurrently so neither pipe can fill and block the child.
+        nonisolated(unsafe) var errorData = Data()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+            errors: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// Starts a long-running command whose stderr can be waited on.
+    static func start(_ arguments: [String]) throws -> Running {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let running = Running(process: process)
+        errors.fileHandleForReading.readabilityHandler = { handle in running.append(handle.availableData) }
+        try process.run()
+        return running
+    }
+
+    final class Running: @unchecked Sendable {
+        // `lock` guards `errors`, appended from the pipe's handler thread.
+        let process: Process
+        private let lock = NSCondition()
+        private var errors = Data()
+
+        init(process: Process) {
+            self.process = process
+        }
+
+        func append(_ data: Data) {
+            lock.lock()
+            errors.append(data)
+            lock.broadcast()
+            lock.unlock()
+        }
+
+        /// Waits until stderr contains `text` or the process exits; a deadline, not a sleep.
+        func waitForOutput(containing text: String, timeout: Duration) -> Bool {
+            let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+            lock.lock()
+            defer { lock.unlock() }
+            while !String(decoding: errors, as: UTF8.self).contains(text) {
+                if !process.isRunning || !lock.wait(until: deadline) { return String(decoding: errors, as: UTF8.self).contains(text) }
+            }
+            return true
+        }
+    }
+}
+
+/// A temporary directory removed when the test ends.
+final class Scratch {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("bk-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Writes a file and returns its path.
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = path + "/" + name
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        return file
+    }
+}

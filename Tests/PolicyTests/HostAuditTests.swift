@@ -1,0 +1,64 @@
+import Foundation
+import Policy
+import Testing
+
+@Suite struct HostAuditTests {
+    // Lines as the kernel prints them on a little-endian machine.
+    static let tcp = """
+          sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+           0: 0100007F:0FA0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0000000000000000 100 0 0 10 0
+           1: 00000000:0CB5 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1002 1 0000000000000000 100 0 0 10 0
+           2: 0501A8C0:0CB9 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1003 1 0000000000000000 100 0 0 10 0
+           3: 0100007F:0D11 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 1004 1 0000000000000000 100 0 0 10 0
+        """
+    static let tcp6 = """
+          sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+           0: 00000000000000000000000001000000:0FA3 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2001 1 0000000000000000 100 0 0 10 0
+           1: 00000000000000000000000000000000:0D11 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2002 1 0000000000000000 100 0 0 10 0
+        """
+
+    @Test func procNetIsDecodedIntoListeners() {
+        let listeners = Listener.parseProcNet(Self.tcp) + Listener.parseProcNet(Self.tcp6)
+        #expect(listeners.map(\.description) == ["127.0.0.1:4000", "0.0.0.0:3253", "192.168.1.5:3257", "[::1]:4003", "[::]:3345"])
+        #expect(listeners.map(\.isLoopbackOnly) == [true, false, false, true, false])
+        #expect(listeners.map(\.inode) == [1001, 1002, 1003, 2001, 2002])
+    }
+
+    @Test func onlyNonLoopbackListenersOnConfiguredPortsAreViolations() throws {
+        let proc = try fixture(tcp: Self.tcp, tcp6: Self.tcp6)
+        let policy = try ExposurePolicy.parse("[[exceptions]]\naddress = \"192.168.1.5\"\nport = 3257\nreason = \"lab\"", source: "p.toml")
+        let targets = [
+            HostAudit.Target(port: 4000, subject: "gateway.listen", location: "c.toml:2"),
+            HostAudit.Target(port: 3253, subject: "bridges[codex].url", location: "c.toml:9"),
+            HostAudit.Target(port: 3257, subject: "bridges[m365].url", location: "c.toml:14"),
+            HostAudit.Target(port: 3345, subject: "tunnels[t].forwards[0].listen", location: "c.toml:20"),
+            HostAudit.Target(port: 9999, subject: "supervisor.control", location: nil),
+        ]
+        let report = HostAudit(procRoot: proc, sshd: nil).run(targets: targets, policy: policy)
+        let violations = report.findings.filter { $0.severity == .violation }
+        #expect(violations.map(\.subject) == ["listener for bridges[codex].url", "listener for tunnels[t].forwards[0].listen"])
+        #expect(violations.map(\.value) == ["0.0.0.0:3253", "[::]:3345"])
+        #expect(violations.allSatisfy { $0.rule == "exposed_listener" && $0.message.contains("every interface") })
+        #expect(report.findings.filter { $0.severity == .excepted }.map(\.value) == ["192.168.1.5:3257"])
+        #expect(report.exitCode == 1)
+        #expect(report.checked == 5)
+    }
+
+    @Test func anUnreadableProcTableIsReportedNotPassed() throws {
+        let proc = FileManager.default.temporaryDirectory.appendingPathComponent("bk-empty-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: proc + "/net", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: proc) }
+        let report = HostAudit(procRoot: proc, sshd: nil).run(
+            targets: [HostAudit.Target(port: 4000, subject: "gateway.listen", location: nil)], policy: ExposurePolicy(source: "t"))
+        #expect(report.findings.map(\.severity) == [.unverified])
+        #expect(report.text.contains("not verified"))
+    }
+
+    private func fixture(tcp: String, tcp6: String) throws -> String {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bk-proc-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root + "/net", withIntermediateDirectories: true)
+        try tcp.write(toFile: root + "/net/tcp", atomically: true, encoding: .utf8)
+        try tcp6.write(toFile: root + "/net/tcp6", atomically: true, encoding: .utf8)
+        return root
+    }
+}

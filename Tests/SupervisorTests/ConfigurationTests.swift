@@ -1,0 +1,172 @@
+import Policy
+import Supervisor
+import TOML
+import Testing
+
+@Suite struct ConfigurationTests {
+    static let valid = """
+        [supervisor]
+        state_dir = "/var/lib/bridgekeeper"
+        control = "127.0.0.1:4099"
+
+        [gateway]
+        listen = "127.0.0.1:4000"
+        dashboard_token_file = "$CREDENTIALS_DIRECTORY/dashboard-token"
+
+        [[tunnels]]
+        name = "macstudio"
+        mode = "reverse"
+        server = "tunnel@gateway.example.net:2222"
+        identity_file = "${CREDENTIALS_DIRECTORY}/tunnel-key"
+        known_hosts = "/etc/bridgekeeper/known_hosts"
+        keepalive = "1m30s"
+          [[tunnels.forwards]]
+          listen = "127.0.0.1:3353"
+          target = "127.0.0.1:3253"
+
+        [[bridges]]
+        name = "codex"
+        url = "http://127.0.0.1:3353"
+        api = "openai"
+        tunnel = "macstudio"
+          [bridges.probe]
+          interval = "500ms"
+          timeout = "200ms"
+
+        [[bridges]]
+        name = "ollama"
+        url = "http://127.0.0.1:11434"
+        api = "ollama"
+
+        [[models]]
+        id = "gpt-5.1-codex-mini"
+        aliases = ["codex-mini"]
+        routes = ["codex", "ollama"]
+        price = { input_per_mtok = 0.25, output_per_mtok = 2 }
+
+        [[notify.webhooks]]
+        name = "oncall"
+        url = "https://ntfy.example.net/bridges"
+        format = "ntfy"
+        """
+
+    @Test func aValidConfigIsReadIntoTypes() throws {
+        let config = try Configuration.parse(Self.valid, source: "gw.toml")
+        #expect(config.supervisor.stateDirectory == "/var/lib/bridgekeeper")
+        #expect(config.gateway.listen == Located("127.0.0.1:4000", line: 6, key: "gateway.listen"))
+        let tunnel = try #require(config.tunnels.first)
+        #expect(tunnel.mode == .reverse)
+        #expect(tunnel.server?.user == "tunnel")
+        #expect(tunnel.server?.host == "gateway.example.net")
+        #expect(tunnel.server?.port == 2222)
+        #expect(tunnel.keepalive == .seconds(90))
+        #expect(tunnel.forwards.first?.listen.line == 17)
+        #expect(config.bridges.map(\.probe.path) == ["/v1/models", "/api/version"])
+        #expect(config.bridges.first?.probe.interval == .milliseconds(500))
+        #expect(config.models.first?.price?.outputPerMTok == 2)
+        #expect(config.webhooks.first?.format == .ntfy)
+        #expect(config.exposureReport(policy: ExposurePolicy(source: "t")).findings.isEmpty)
+    }
+
+    @Test func credentialPathsExpandOnlyWhenUsed() throws {
+        let config = try Configuration.parse(Self.valid, source: "gw.toml")
+        let identity = try #require(config.tunnels.first?.identityFile)
+        #expect(try identity.resolve(["CREDENTIALS_DIRECTORY": "/run/credentials/bk.service"]) == "/run/credentials/bk.service/tunnel-key")
+        #expect(try config.gateway.dashboardTokenFile?.resolve(["CREDENTIALS_DIRECTORY": "/c"]) == "/c/dashboard-token")
+        #expect {
+            try identity.resolve([:])
+        } throws: { error in
+            (error as? ConfigurationError)?.code == .unresolvedPath && "\(error)".contains("CREDENTIALS_DIRECTORY is not set")
+        }
+    }
+
+    @Test func theEmbeddedDefaultIsALoopbackGateway() throws {
+        let config = try Configuration.load(path: nil, environment: ["STATE_DIRECTORY": "/var/lib/bk:/var/lib/other"])
+        #expect(config.source == "built-in")
+        #expect(config.gateway.listen.value == "127.0.0.1:4000")
+        #expect(config.supervisor.stateDirectory == "/var/lib/bk")
+        #expect(try Configuration.load(path: nil, environment: [:]).supervisor.stateDirectory == "./.bridgekeeper")
+        let policy = try config.loadPolicy(override: nil, environment: [:])
+        #expect(policy.source == "built-in")
+        #expect(policy.exceptions.isEmpty)
+        #expect(!config.exposureReport(policy: policy).hasViolations)
+    }
+
+    /// Each error class, with the line and key the message must name.
+    @Test(arguments: [
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nlisten = \"x\"", 3, "", "duplicate key 'listen'"),
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nlistn = \"x\"", 3, "gateway.listn", "did you mean 'listen'"),
+        ("[gateway]\nlisten = 4000", 2, "gateway.listen", "is integer; expected a string"),
+        ("[supervisor]\ncontrol = \"127.0.0.1:1\"", 1, "", "missing required key 'gateway'"),
+        ("[gateway]\n", 1, "gateway", "missing required key 'gateway.listen'"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nkeepalive = 5\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].keepalive", "durations are strings with a unit"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nkeepalive = \"5\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].keepalive", "not a duration"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nkeepalive = \"5 s\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].keepalive", "not a duration"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"sideways\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 6, "tunnels[0].mode", "expected one of: reverse, local, inbound"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nserver = \"u@h\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].server", "takes no server"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"reverse\"\nidentity_file = \"/k\"\nknown_hosts = \"/kh\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"\ntarget = \"127.0.0.1:2\"", 4, "tunnels[0]", "missing required key 'tunnels[0].server'"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"reverse\"\nserver = \"no-user-here\"\nidentity_file = \"/k\"\nknown_hosts = \"/kh\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"\ntarget = \"127.0.0.1:2\"", 7, "tunnels[0].server", "is not user@host[:port]"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"local\"\nserver = \"u@h\"\nidentity_file = \"/k\"\nknown_hosts = \"/kh\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 10, "tunnels[0].forwards[0]", "missing required key 'tunnels[0].forwards[0].target'"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"", 4, "tunnels[0]", "at least one [[tunnels.forwards]]"),
+        (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nidentity_file = \"$HOME/key\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].identity_file", "only a leading $CREDENTIALS_DIRECTORY"),
+        (gateway + bridge("a") + bridge("a"), 9, "bridges[1].name", "duplicate bridge name 'a' (first defined at line 5)"),
+        (gateway + bridge("a") + "tunnel = \"nope\"\n", 8, "bridges[0].tunnel", "names tunnel 'nope', which is not defined"),
+        (gateway + bridge("a") + "[[models]]\nid = \"m\"\nroutes = [\"a\", \"b\"]\n", 10, "models[0].routes", "routes to bridge 'b', which is not defined; defined bridges: a"),
+        (gateway + bridge("a") + "[[models]]\nid = \"m\"\nroutes = []\n", 10, "models[0].routes", "is empty"),
+        (gateway + bridge("a") + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\n[[models]]\nid = \"n\"\naliases = [\"m\"]\nroutes = [\"a\"]\n", 13, "models[1]", "model name 'm' is already used at line 9"),
+        (gateway + bridge("a b"), 5, "bridges[0].name", "is not a valid name"),
+        (gateway + bridge("a") + "[bridges.probe]\ninterval = \"1s\"\ntimeout = \"2s\"\n", 10, "bridges[0].probe.timeout", "shorter than the probe interval"),
+        (gateway + bridge("a") + "[bridges.probe]\npath = \"health\"\n", 9, "bridges[0].probe.path", "must start with '/'"),
+        (gateway + bridge("a") + "api = \"gemini\"\n", 8, "", "duplicate key 'api'"),
+        (gateway + "[[notify.webhooks]]\nname = \"w\"\nurl = \"ftp://x\"\n", 6, "notify.webhooks[0].url", "http:// or https://"),
+        (gateway + "[[notify.webhooks]]\nname = \"w\"\nurl = \"https://x\"\nformat = \"teams\"\n", 7, "notify.webhooks[0].format", "expected one of: ntfy, slack, json"),
+        (gateway + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\nprice = { input_per_mtok = -1, output_per_mtok = 1 }\n", 7, "models[0].price.input_per_mtok", "is negative"),
+    ])
+    func invalidConfigsNameLineAndKey(text: String, line: Int, key: String, fragment: String) {
+        #expect {
+            try Configuration.parse(text, source: "bad.toml")
+        } throws: { error in
+            guard let error = error as? ConfigurationError, error.code == .invalid else { return false }
+            let match = error.problems.contains { $0.line == line && $0.key == key && $0.message.contains(fragment) }
+            if !match { Issue.record("problems were: \(error.description)") }
+            return match && error.description.contains("bad.toml:\(line):")
+        }
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let text = "[gateway]\nlisten = 1\ncolour = \"blue\"\n[[bridges]]\nname = \"a\"\napi = \"x\"\n"
+        #expect {
+            try Configuration.parse(text, source: "bad.toml")
+        } throws: { error in
+            (error as? ConfigurationError)?.problems.map(\.line) == [2, 3, 4, 6]
+        }
+    }
+
+    @Test func unreadableFilesSayWhy() {
+        #expect {
+            try Configuration.load(path: "/nonexistent/bridgekeeper.toml", environment: [:])
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.code == .unreadable && error.message == "/nonexistent/bridgekeeper.toml: cannot read the config file (no such file)"
+        }
+    }
+
+    @Test func aGatewayAllowedByExceptionStillNeedsClientKeys() throws {
+        let policy = try ExposurePolicy.parse("[[exceptions]]\naddress = \"10.0.0.2\"\nport = 4000\nreason = \"vpn\"", source: "p.toml")
+        let open = try Configuration.parse("[gateway]\nlisten = \"10.0.0.2:4000\"", source: "c.toml")
+        let findings = open.exposureReport(policy: policy).findings
+        #expect(findings.map(\.severity) == [.excepted, .violation])
+        #expect(findings.last?.rule == "unauthenticated_gateway")
+        let keyed = try Configuration.parse("[gateway]\nlisten = \"10.0.0.2:4000\"\nclient_keys_file = \"/etc/bk/keys\"", source: "c.toml")
+        #expect(!keyed.exposureReport(policy: policy).hasViolations)
+    }
+
+    static let gateway = "[gateway]\nlisten = \"127.0.0.1:4000\"\n\n"
+
+    static func bridge(_ name: String) -> String {
+        "[[bridges]]\nname = \"\(name)\"\nurl = \"http://127.0.0.1:3253\"\napi = \"openai\"\n"
+    }
+}
+
+private let gateway = ConfigurationTests.gateway
+private func bridge(_ name: String) -> String { ConfigurationTests.bridge(name) }
