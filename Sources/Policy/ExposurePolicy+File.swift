@@ -25,9 +25,13 @@ extension ExposurePolicy {
                     entry.problem("address", "'\(address.value)' is not a literal IP address; an exception names one exact address")
                     continue
                 }
-                let refusal = ip.addressClass == .loopback ? nil : refusal(for: ip.addressClass, port: UInt16(port.value), address: ip)
-                if let refusal, !refusal.rule.isExemptible {
-                    entry.problem("address", "\(ip) cannot be excepted: \(refusal.message)")
+                guard ip.addressClass != .loopback else {
+                    entry.problem("address", "'\(address.value)' is loopback, which is always allowed; remove this exception")
+                    continue
+                }
+                let refusal = refusal(for: ip.addressClass, port: UInt16(port.value), address: ip)
+                guard refusal.rule.isExemptible else {
+                    entry.problem("address", "'\(address.value)' cannot be excepted: \(refusal.message)")
                     continue
                 }
                 exceptions.append(PolicyException(ip: ip, port: UInt16(port.value), reason: reason.value, location: "\(source):\(entry.line)"))

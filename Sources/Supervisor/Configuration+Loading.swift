@@ -176,9 +176,8 @@ private struct ConfigurationReader {
         if let priceTable = table.table("price") {
             let input = priceTable.number("input_per_mtok", required: true)
             let output = priceTable.number("output_per_mtok", required: true)
-            for value in [input, output].compactMap({ $0 }) where value.value < 0 {
-                priceTable.problem(String(value.key.split(separator: ".").last!), "is negative")
-            }
+            if let input, input.value < 0 { priceTable.problem("input_per_mtok", "is negative") }
+            if let output, output.value < 0 { priceTable.problem("output_per_mtok", "is negative") }
             priceTable.finish()
             if let input, let output { price = Configuration.Price(inputPerMTok: input.value, outputPerMTok: output.value) }
         }

@@ -23,6 +23,7 @@ public struct SupervisorService: Service {
                 "gateway": "\(configuration.gateway.listen.value)",
                 "tunnels": "\(configuration.tunnels.count)",
                 "bridges": "\(configuration.bridges.count)",
+                "systemd": "\(Systemd.booted ? "booted" : "absent")",
             ])
         try? await gracefulShutdown()
         logger.info("supervisor stopping")

@@ -24,9 +24,12 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "The sshd binary (default: found in /usr/sbin, /usr/local/sbin or PATH).")
     var sshd: String?
 
+    @Option(name: .customLong("sshd-user"), help: "A tunnel login on this host whose Match blocks to evaluate (repeatable).")
+    var sshdUsers: [String] = []
+
     func run() throws {
         let (configuration, policy) = try options.load(json: format == .json)
-        let audit = HostAudit(sshd: SSHDConfigReader(executable: sshd, configFile: sshdConfig))
+        let audit = HostAudit(sshd: SSHDConfigReader(executable: sshd, configFile: sshdConfig, users: sshdUsers))
         try audit.run(targets: configuration.auditTargets, policy: policy).emit(format)
     }
 }

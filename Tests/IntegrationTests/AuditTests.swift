@@ -36,12 +36,37 @@ import Testing
 
     @Test(arguments: [("yes", Int32(1)), ("clientspecified", 1), ("no", 0)])
     func auditReadsSSHDsEffectiveGatewayPorts(setting: String, status: Int32) throws {
+        let dir = try Scratch()
+        guard let sshdConfig = try Self.sshdConfig(in: dir, "GatewayPorts \(setting)") else { return }
+        let result = try Self.audit(in: dir, ["--sshd-config", sshdConfig])
+        #expect(result.status == status, "\(result.output)\(result.errors)")
+        if status == 1 {
+            #expect(result.output.contains("sshd GatewayPorts = \"\(setting)\": refused [gateway_ports]"))
+        } else {
+            #expect(!result.output.contains("GatewayPorts"))
+        }
+    }
+
+    /// A global `GatewayPorts no` can be undone by a `Match User` block for the tunnel login.
+    @Test func auditEvaluatesTheTunnelUsersMatchBlock() throws {
+        let dir = try Scratch()
+        guard let sshdConfig = try Self.sshdConfig(in: dir, "GatewayPorts no\nMatch User tunnel\n  GatewayPorts yes") else { return }
+        let global = try Self.audit(in: dir, ["--sshd-config", sshdConfig])
+        #expect(global.status == 0, "\(global.output)\(global.errors)")
+        let result = try Self.audit(in: dir, ["--sshd-config", sshdConfig, "--sshd-user", "tunnel", "--sshd-user", "other"])
+        #expect(result.status == 1, "\(result.output)\(result.errors)")
+        #expect(result.output.contains("sshd GatewayPorts for user tunnel = \"yes\": refused [gateway_ports]"))
+        #expect(!result.output.contains("for user other"))
+    }
+
+    /// Writes an sshd config with its own host key; nil (with an issue recorded) when not root,
+    /// since `sshd -T` needs root for its key and /run/sshd.
+    static func sshdConfig(in dir: Scratch, _ settings: String) throws -> String? {
         guard geteuid() == 0 else {
             Issue.record("sshd -T needs root to read its host key and /run/sshd; run the suite as root (CI does)")
-            return
+            return nil
         }
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        let dir = try Scratch()
         let key = dir.path + "/host_ed25519"
         let keygen = Process()
         keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
@@ -49,23 +74,14 @@ import Testing
         try keygen.run()
         keygen.waitUntilExit()
         #expect(keygen.terminationStatus == 0)
-        let sshdConfig = try dir.write("sshd_config", """
-            Port 22022
-            ListenAddress 127.0.0.1
-            HostKey \(key)
-            PidFile none
-            GatewayPorts \(setting)
-            """)
+        return try dir.write("sshd_config", "Port 22022\nListenAddress 127.0.0.1\nHostKey \(key)\nPidFile none\n\(settings)\n")
+    }
+
+    /// Audits a config whose only port is a loopback listener, so only sshd findings can fail it.
+    static func audit(in dir: Scratch, _ arguments: [String]) throws -> Bridgekeeper.Result {
         let gateway = try TCPListener(address: "127.0.0.1")
         let config = try dir.write("c.toml", "[gateway]\nlisten = \"127.0.0.1:\(gateway.port)\"\n")
-        let result = try Bridgekeeper.run(["audit", "--config", config, "--sshd-config", sshdConfig])
-        #expect(result.status == status, "\(result.output)\(result.errors)")
-        if status == 1 {
-            #expect(result.output.contains("sshd GatewayPorts = \"\(setting)\": refused [gateway_ports]"))
-        } else {
-            #expect(!result.output.contains("GatewayPorts"))
-        }
-        withExtendedLifetime(gateway) {}
+        return try withExtendedLifetime(gateway) { try Bridgekeeper.run(["audit", "--config", config] + arguments) }
     }
 }
 

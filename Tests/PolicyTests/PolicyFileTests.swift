@@ -47,6 +47,8 @@ import Testing
         ("[[exceptions]]\naddress = \"10.0.0.1\"\nport = 1", 1, "missing required key 'exceptions[0].reason'"),
         ("[[exceptions]]\naddress = \"10.0.0.1\"\nport = 1\nreason = \"x\"\nports = [2]", 5, "unknown key 'ports'"),
         ("exception = 1", 1, "unknown key 'exception'"),
+        ("[[exceptions]]\naddress = \"127.0.0.1\"\nport = 1\nreason = \"x\"", 2, "is loopback, which is always allowed"),
+        ("[[exceptions]]\naddress = \"::ffff:192.168.1.5\"\nport = 1\nreason = \"x\"", 2, "'::ffff:192.168.1.5' cannot be excepted"),
     ])
     func invalidPolicyFilesNameTheLine(text: String, line: Int, fragment: String) {
         #expect {
