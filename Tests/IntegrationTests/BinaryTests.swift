@@ -80,6 +80,14 @@ import Testing
         #expect(process.process.terminationStatus == 0)
     }
 
+    /// The configs shipped in examples/ are the ones the README points operators at.
+    @Test(arguments: ["gateway-host.toml", "bridge-host.toml"])
+    func shippedExamplesPassCheck(name: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let result = try Bridgekeeper.run(["check", "--config", root.appendingPathComponent("examples/\(name)").path])
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+    }
+
     static func config(gateway: String, bridge: String) -> String {
         """
         [gateway]
