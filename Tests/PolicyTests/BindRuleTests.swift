@@ -128,16 +128,7 @@ let bindCases: [(String, Expected)] = [
 @Suite struct BindRuleTests {
     @Test(arguments: bindCases)
     func verdict(spelling: String, expected: Expected) {
-        let verdict = ExposurePolicy(source: "test").check(bind: spelling)
-        switch (verdict, expected) {
-        case (.allowed(let address), .allowed(let wire)):
-            #expect(address.description == wire)
-        case (.refused(let refusal), .refused(let rule)):
-            #expect(refusal.rule == rule, "\(spelling.debugDescription): \(refusal.message)")
-            #expect(!refusal.fix.isEmpty)
-        default:
-            Issue.record("\(spelling.debugDescription): got \(verdict), expected \(expected)")
-        }
+        expectVerdict(ExposurePolicy(source: "test").check(bind: spelling), expected, for: spelling)
     }
 
     @Test func tableCoversAtLeastSixtySpellings() {
@@ -162,15 +153,7 @@ let bindCases: [(String, Expected)] = [
         ("http://127.0.0.1:0", .refused(.port)),
     ])
     func bridgeURL(url: String, expected: Expected) {
-        let verdict = ExposurePolicy(source: "test").check(url: url)
-        switch (verdict, expected) {
-        case (.allowed(let address), .allowed(let wire)):
-            #expect(address.description == wire)
-        case (.refused(let refusal), .refused(let rule)):
-            #expect(refusal.rule == rule, "\(url): \(refusal.message)")
-        default:
-            Issue.record("\(url): got \(verdict), expected \(expected)")
-        }
+        expectVerdict(ExposurePolicy(source: "test").check(url: url), expected, for: url)
     }
 
     @Test func credentialsInAURLAreNeverQuoted() {
@@ -188,5 +171,18 @@ let bindCases: [(String, Expected)] = [
     ])
     func ipv6IsPrintedCanonically(text: String, canonical: String) {
         #expect(IPAddress(text)?.description == canonical)
+    }
+
+    /// Checks a verdict against the expected outcome; every refusal must carry a fix.
+    private func expectVerdict(_ verdict: BindVerdict, _ expected: Expected, for input: String) {
+        switch (verdict, expected) {
+        case (.allowed(let address), .allowed(let wire)):
+            #expect(address.description == wire)
+        case (.refused(let refusal), .refused(let rule)):
+            #expect(refusal.rule == rule, "\(input.debugDescription): \(refusal.message)")
+            #expect(!refusal.fix.isEmpty)
+        default:
+            Issue.record("\(input.debugDescription): got \(verdict), expected \(expected)")
+        }
     }
 }
