@@ -1,13 +1,13 @@
 import Foundation
 
 /// Which process holds which socket, from the `socket:[inode]` links in `/proc/PID/fd`.
-struct SocketOwners {
+public struct SocketOwners: Sendable {
     /// `comm (pid N)` for each inode found.
-    var byInode: [UInt64: String] = [:]
+    public var byInode: [UInt64: String] = [:]
     /// False when some process's fds could not be read (not root), so a missing owner means "unknown".
-    var complete = true
+    public var complete = true
 
-    static func scan(procRoot: String, inodes: Set<UInt64>) -> SocketOwners {
+    public static func scan(procRoot: String, inodes: Set<UInt64>) -> SocketOwners {
         var owners = SocketOwners()
         let files = FileManager.default
         let pids = (try? files.contentsOfDirectory(atPath: procRoot))?.filter { $0.allSatisfy(\.isNumber) } ?? []

@@ -7,4 +7,7 @@ public enum LibSSH2 {
         guard let text = libssh2_version(0) else { return "unknown" }
         return String(cString: text)
     }
+
+    /// libssh2's global initialisation (crypto back end), run once before any session exists.
+    static let initialized: Bool = libssh2_init(0) == 0
 }

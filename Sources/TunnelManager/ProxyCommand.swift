@@ -1,0 +1,111 @@
+import Foundation
+import Glibc
+import Logging
+import Synchronization
+
+/// A running ProxyCommand (such as `cloudflared access ssh --hostname %h`) whose stdin and stdout
+/// are one end of a socketpair; the SSH session runs over the other end. Its stderr goes to the log.
+final class ProxyCommand: Sendable {
+    /// The child's process id (also its process group).
+    let pid: pid_t
+    private let lastError = Mutex<String?>(nil)
+
+    /// Expands `%h` (host), `%p` (port), `%r` (user) and `%%`, as OpenSSH does.
+    static func expand(_ template: String, host: String, port: UInt16, user: String) throws(TunnelFailure) -> String {
+        var result = ""
+        var iterator = template.makeIterator()
+        while let character = iterator.next() {
+            guard character == "%" else {
+                result.append(character)
+                continue
+            }
+            switch iterator.next() {
+            case "h": result += host
+            case "p": result += String(port)
+            case "r": result += user
+            case "%": result += "%"
+            case let other:
+                throw TunnelFailure(
+                    .proxyFailed, "proxy_command: unknown escape '%\(other.map(String.init) ?? "")'; use %h, %p, %r or %%")
+            }
+        }
+        return result
+    }
+
+    /// Starts `/bin/sh -c "exec COMMAND"` in its own process group with `childEnd` as stdin and stdout.
+    init(command: String, childEnd: Int32, logger: Logger) throws(TunnelFailure) {
+        var errorPipe: [Int32] = [0, 0]
+        guard pipe(&errorPipe) == 0 else {
+            throw TunnelFailure(.proxyFailed, "proxy_command: pipe: \(String(cString: strerror(errno)))")
+        }
+        _ = fcntl(errorPipe[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(errorPipe[1], F_SETFD, FD_CLOEXEC)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, childEnd, 0)
+        posix_spawn_file_actions_adddup2(&actions, childEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let arguments = ["/bin/sh", "-c", "exec \(command)"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, &argv, environ)
+        close(errorPipe[1])
+        guard status == 0 else {
+            close(errorPipe[0])
+            throw TunnelFailure(.proxyFailed, "proxy_command: cannot start /bin/sh: \(String(cString: strerror(status)))")
+        }
+        pid = child
+        let reader = errorPipe[0]
+        let thread = Thread { [self] in
+            let handle = FileHandle(fileDescriptor: reader, closeOnDealloc: true)
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...newline)
+                    guard !line.isEmpty else { continue }
+                    logger.warning("proxy_command: \(line)")
+                    self.lastError.withLock { $0 = line }
+                }
+            }
+        }
+        thread.name = "bridgekeeper-proxy-stderr"
+        thread.start()
+    }
+
+    /// The last line the command wrote to stderr.
+    var lastErrorLine: String? { lastError.withLock { $0 } }
+
+    /// A description of how the command ended, or nil while it runs.
+    func exitStatus() -> String? {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        let code = (status >> 8) & 0xFF
+        let signal = status & 0x7F
+        return signal == 0 ? "exited with status \(code)" : "killed by signal \(signal)"
+    }
+
+    /// Stops the command's process group: SIGTERM, then SIGKILL after a grace period.
+    func terminate(grace: Duration = .seconds(1)) {
+        kill(-pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid || (result < 0 && errno == ECHILD) { return }
+            usleep(10_000)
+        }
+        kill(-pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+    }
+}

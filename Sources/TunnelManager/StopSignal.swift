@@ -1,0 +1,51 @@
+import Glibc
+import Synchronization
+
+/// Tells a tunnel's thread to stop, and wakes its poll(2) at once: a flag plus a self-pipe.
+final class StopSignal: Sendable {
+    /// The descriptor to poll for readability.
+    let fd: Int32
+    private let writeFD: Int32
+    private let flag = Atomic<Bool>(false)
+
+    init() {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "pipe failed: \(String(cString: strerror(errno)))")
+        for descriptor in fds {
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            TCPSocket.setNonBlocking(descriptor)
+        }
+        fd = fds[0]
+        writeFD = fds[1]
+    }
+
+    deinit {
+        close(fd)
+        close(writeFD)
+    }
+
+    /// Whether a stop was requested.
+    var isStopped: Bool { flag.load(ordering: .acquiring) }
+
+    /// Requests a stop and wakes the thread.
+    func stop() {
+        flag.store(true, ordering: .releasing)
+        var byte: UInt8 = 1
+        _ = write(writeFD, &byte, 1)
+    }
+
+    /// Sleeps up to `duration`, returning early (true) when a stop is requested.
+    func sleep(_ duration: Duration) -> Bool {
+        let deadline = ContinuousClock.now + duration
+        while !isStopped {
+            let remaining = deadline - .now
+            if remaining <= .zero { return false }
+            var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pollfd, 1, TCPSocket.milliseconds(min(remaining, .seconds(1))))
+        }
+        return true
+    }
+}
+
+/// Thrown out of a tunnel's work when a stop was requested.
+struct StopRequested: Error {}
