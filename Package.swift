@@ -28,7 +28,11 @@ let package = Package(
         .target(name: "TOML", swiftSettings: swiftSettings),
         // Pure rules: addresses, binds, the exposure policy, the host audit.
         .target(name: "Policy", dependencies: ["TOML"], swiftSettings: swiftSettings),
-        .target(name: "TunnelManager", dependencies: ["Policy", "CLibSSH2"], swiftSettings: swiftSettings),
+        .target(
+            name: "TunnelManager",
+            dependencies: ["Policy", "CLibSSH2", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "BridgeProbe", dependencies: ["Policy", "CCurl"], swiftSettings: swiftSettings),
         .target(name: "Gateway", dependencies: ["Policy"], swiftSettings: swiftSettings),
         .target(
@@ -53,11 +57,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // A real OpenSSH sshd and loopback TCP targets for tunnel tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Policy", "TOML"], swiftSettings: swiftSettings),
-        .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager"], swiftSettings: swiftSettings),
+        .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )
