@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
     ],
     targets: [
         // System libraries: a modulemap and a shim.h each; C types never leave the module that imports them.
@@ -41,6 +42,7 @@ let package = Package(
                 "TOML", "Policy", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.embedInCode("Resources/default-policy.toml"), .embedInCode("Resources/default-config.toml")],
             swiftSettings: swiftSettings

@@ -4,6 +4,7 @@ import Logging
 import Policy
 import ServiceLifecycle
 import Supervisor
+import TunnelManager
 import UnixSignals
 
 struct RunCommand: AsyncParsableCommand {
@@ -42,9 +43,27 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "bridgekeeper")
+        let specs: [TunnelSpec]
+        let controlAddress: BindAddress
+        do {
+            specs = try configuration.tunnelSpecs(policy: policy, environment: ProcessInfo.processInfo.environment)
+            controlAddress = try configuration.controlAddress(policy: policy)
+        } catch {
+            FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
+        let tunnels = TunnelManager(tunnels: specs, logger: logger)
+        let started = Date()
+        let control = ControlServer.application(address: controlAddress, logger: logger) {
+            StatusReport(configuration: configuration, tunnels: tunnels.statuses, started: started)
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: SupervisorService(configuration: configuration, logger: logger))],
+                services: [
+                    .init(service: SupervisorService(configuration: configuration, logger: logger)),
+                    .init(service: TunnelService(manager: tunnels, logger: logger)),
+                    .init(service: control),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -7,7 +7,7 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Ask the running daemon for tunnel and bridge state.",
-        discussion: "Exit status: 0 all well, 1 something not live, 2 daemon unreachable."
+        discussion: "Exit status: 0 all well, 1 something not up or not live, 2 daemon unreachable."
     )
 
     @OptionGroup var options: ConfigOptions
@@ -16,22 +16,27 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let (configuration, _) = try options.load(json: json)
-        let reason = "this build's daemon serves no control endpoint yet, so there is no live tunnel or bridge state to report"
-        if json {
-            let unknown = { (name: String) in ["name": name, "state": "unknown", "reason": reason] }
-            let object: [String: Any] = [
-                "error": "daemon_unreachable",
-                "control": configuration.supervisor.control.value,
-                "tunnels": configuration.tunnels.map { unknown($0.name) },
-                "bridges": configuration.bridges.map { unknown($0.name) },
-            ]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            print("nothing to report yet: \(reason) (control: \(configuration.supervisor.control.value)).")
-            print("configured: \(configuration.tunnels.count) tunnel(s), \(configuration.bridges.count) bridge(s)")
+        let (configuration, policy) = try options.load(json: json)
+        let report: StatusReport
+        do {
+            let address = try configuration.controlAddress(policy: policy)
+            report = try ControlClient.status(at: address)
+        } catch {
+            let message = (error as? ConfigurationError)?.message ?? "\(error)"
+            if json {
+                let object = ["error": "daemon_unreachable", "control": configuration.supervisor.control.value, "message": message]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                FileHandle.standardError.write(Data("bridgekeeper: \(message)\n".utf8))
+            }
+            throw ExitCode(2)
         }
-        throw ExitCode(2)
+        if json {
+            print(String(decoding: try StatusReport.encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.text())
+        }
+        if !report.allWell { throw ExitCode(1) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The built `bridgekeeper` binary, run as a black box.
 @Suite struct BinaryTests {
@@ -70,7 +71,8 @@ import Testing
 
     @Test func runShutsDownCleanlyOnSIGTERM() throws {
         let dir = try Scratch()
-        let config = try dir.write("c.toml", Self.config(gateway: "127.0.0.1:4000", bridge: "http://127.0.0.1:1"))
+        let control = "127.0.0.1:\(try TestSSHD.freePort())"
+        let config = try dir.write("c.toml", Self.config(gateway: "127.0.0.1:4000", bridge: "http://127.0.0.1:1", control: control))
         let process = try Bridgekeeper.start(["run", "--config", config])
         let started = process.waitForOutput(containing: "supervisor started", timeout: .seconds(30))
         #expect(started)
@@ -88,13 +90,13 @@ import Testing
         #expect(result.status == 0, "\(result.output)\(result.errors)")
     }
 
-    static func config(gateway: String, bridge: String) -> String {
+    static func config(gateway: String, bridge: String, control: String = "127.0.0.1:4099") -> String {
         """
         [gateway]
         listen = "\(gateway)"
 
         [supervisor]
-        control = "127.0.0.1:4099"
+        control = "\(control)"
 
         [[bridges]]
         name = "b"

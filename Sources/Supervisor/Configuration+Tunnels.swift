@@ -1,0 +1,44 @@
+public import Policy
+import TOML
+public import TunnelManager
+
+extension Configuration {
+    /// The tunnels as the TunnelManager takes them: addresses judged by `policy` (the caller has
+    /// already refused to run on violations), paths resolved from `environment`.
+    public func tunnelSpecs(policy: ExposurePolicy, environment: [String: String]) throws(ConfigurationError) -> [TunnelSpec] {
+        var specs: [TunnelSpec] = []
+        for tunnel in tunnels {
+            var forwards: [TunnelSpec.Forward] = []
+            for forward in tunnel.forwards {
+                forwards.append(TunnelSpec.Forward(
+                    listen: try Self.allowed(forward.listen, policy: policy, source: source),
+                    target: try forward.target.map { target throws(ConfigurationError) in try Self.allowed(target, policy: policy, source: source) }))
+            }
+            specs.append(TunnelSpec(
+                name: tunnel.name,
+                mode: TunnelSpec.Mode(rawValue: tunnel.mode.rawValue)!,
+                server: tunnel.server.map { TunnelSpec.Server(user: $0.user, host: $0.host, port: $0.port) },
+                identityFile: try tunnel.identityFile?.resolve(environment),
+                knownHostsFile: try tunnel.knownHosts?.resolve(environment),
+                hostKeyAlias: tunnel.hostKeyAlias,
+                proxyCommand: tunnel.proxyCommand,
+                keepalive: tunnel.keepalive,
+                forwards: forwards))
+        }
+        return specs
+    }
+
+    /// The control endpoint's address, as judged by `policy`.
+    public func controlAddress(policy: ExposurePolicy) throws(ConfigurationError) -> BindAddress {
+        try Self.allowed(supervisor.control, policy: policy, source: source)
+    }
+
+    private static func allowed(_ value: Located<String>, policy: ExposurePolicy, source: String) throws(ConfigurationError) -> BindAddress {
+        switch policy.check(bind: value.value) {
+        case .allowed(let address), .excepted(let address, _):
+            return address
+        case .refused(let refusal):
+            throw ConfigurationError(.invalid, "\(source):\(value.line): \(value.value): \(refusal.message)")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Glibc
+public import Policy
+
+/// Asks a running daemon for its status over the loopback control endpoint (plain HTTP/1.1 on a
+/// socket: no proxy settings apply, nothing leaves the host).
+public enum ControlClient {
+    /// Why the daemon could not be asked.
+    public struct Unreachable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// `GET /v1/status` from the control endpoint at `address`.
+    public static func status(at address: BindAddress, timeout: Duration = .seconds(5)) throws(Unreachable) -> StatusReport {
+        let body = try get("/v1/status", at: address, timeout: timeout)
+        do {
+            return try StatusReport.decoder.decode(StatusReport.self, from: Data(body))
+        } catch {
+            throw Unreachable(description: "\(address) answered, but not with a status report: \(error)")
+        }
+    }
+
+    private static func get(_ path: String, at address: BindAddress, timeout: Duration) throws(Unreachable) -> [UInt8] {
+        let family = if case .v4 = address.address { AF_INET } else { AF_INET6 }
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Unreachable(description: "socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var limit = timeval()
+        limit.tv_sec = Int(timeout.components.seconds)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var storage = sockaddr_storage()
+        let length = withUnsafeMutableBytes(of: &storage) { raw -> Int in
+            switch address.address {
+            case .v4(let value):
+                var socketAddress = sockaddr_in()
+                socketAddress.sin_family = sa_family_t(AF_INET)
+                socketAddress.sin_port = address.port.bigEndian
+                socketAddress.sin_addr.s_addr = value.bigEndian
+                withUnsafeBytes(of: socketAddress) { raw.copyMemory(from: $0) }
+                return MemoryLayout<sockaddr_in>.size
+            case .v6(let groups):
+                var socketAddress = sockaddr_in6()
+                socketAddress.sin6_family = sa_family_t(AF_INET6)
+                socketAddress.sin6_port = address.port.bigEndian
+                withUnsafeMutableBytes(of: &socketAddress.sin6_addr) { bytes in
+                    for (index, group) in groups.groups.enumerated() {
+                        bytes[index * 2] = UInt8(group >> 8)
+                        bytes[index * 2 + 1] = UInt8(group & 0xFF)
+                    }
+                }
+                withUnsafeBytes(of: socketAddress) { raw.copyMemory(from: $0) }
+                return MemoryLayout<sockaddr_in6>.size
+            }
+        }
+        let connected = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(length)) }
+        }
+        guard connected == 0 else {
+            throw Unreachable(description: "no daemon answers on \(address) (\(String(cString: strerror(errno))))")
+        }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(address)\r\nConnection: close\r\n\r\n".utf8)
+        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else {
+            throw Unreachable(description: "\(address): cannot send the request")
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count == 0 { break }
+            guard count > 0 else { throw Unreachable(description: "\(address): \(String(cString: strerror(errno)))") }
+            response += buffer[0..<count]
+        }
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
+            throw Unreachable(description: "\(address) sent no HTTP response")
+        }
+        let head = String(decoding: response[..<end], as: UTF8.self)
+        guard head.hasPrefix("HTTP/1.1 200") else {
+            throw Unreachable(description: "\(address) answered \(head.split(separator: "\r\n").first ?? "")")
+        }
+        var body = Array(response[(end + 4)...])
+        if head.lowercased().contains("transfer-encoding: chunked") { body = dechunk(body) }
+        return body
+    }
+
+    /// Strips HTTP/1.1 chunked framing.
+    private static func dechunk(_ bytes: [UInt8]) -> [UInt8] {
+        var result: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard let lineEnd = (index..<bytes.count - 1).first(where: { bytes[$0] == 13 && bytes[$0 + 1] == 10 }),
+                let size = Int(String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16),
+                size > 0
+            else { break }
+            let start = lineEnd + 2
+            result += bytes[start..<min(start + size, bytes.count)]
+            index = start + size + 2
+        }
+        return result
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+public import Hummingbird
+public import Logging
+import NIOCore
+public import Policy
+
+/// The loopback control endpoint (`[supervisor] control`): `GET /v1/status` for `bridgekeeper status`.
+public enum ControlServer {
+    /// An application serving `report()` on the policy-approved `address`.
+    public static func application(
+        address: Policy.BindAddress, logger: Logger, report: @escaping @Sendable () -> StatusReport
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/v1/status") { _, _ -> Response in
+            let data = try StatusReport.encoder.encode(report())
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(address.address.description, port: Int(address.port)), serverName: nil),
+            logger: logger)
+    }
+}
