@@ -80,4 +80,30 @@ struct TunnelRecoveryTests {
         try TunnelFixture.waitFor(manager, "up after the port is freed", timeout: .seconds(40)) { $0.state == .up }
         #expect(manager.statuses[0].forwards.first?.verified == true)
     }
+
+    @Test("a frozen server (session process stopped): stalled after 3 × keepalive of silence, then back")
+    func silentServer() throws {
+        let sshd = try TestSSHD()
+        try sshd.start()
+        let target = try TargetServer(.http)
+        let port = try TestSSHD.freePort()
+        let manager = TunnelManager(
+            tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: target.port, keepalive: .seconds(2))],
+            logger: TunnelFixture.logger)
+        manager.start()
+        defer { manager.shutdown() }
+        try TunnelFixture.waitFor(manager, "up") { $0.state == .up }
+        let frozen = sshd.sessionProcessIDs()
+        #expect(!frozen.isEmpty)
+        // The TCP connection stays open but nothing answers: only silence detection can notice.
+        for pid in frozen { kill(pid, SIGSTOP) }
+        let started = ContinuousClock.now
+        let stalled = try TunnelFixture.waitFor(manager, "stalled", timeout: .seconds(15)) { $0.failure == .stalled }
+        #expect(ContinuousClock.now - started >= .seconds(4))
+        #expect(stalled.reason?.contains("3 × keepalive") == true)
+        // The frozen session still holds the port; once it is gone the tunnel comes back.
+        for pid in frozen { kill(pid, SIGKILL) }
+        try TunnelFixture.waitFor(manager, "up again", timeout: .seconds(40)) { $0.state == .up }
+        #expect(try TestClient.httpGet(port: port, path: "/").status == 200)
+    }
 }
