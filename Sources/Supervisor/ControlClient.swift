@@ -21,41 +21,14 @@ public enum ControlClient {
     }
 
     private static func get(_ path: String, at address: BindAddress, timeout: Duration) throws(Unreachable) -> [UInt8] {
-        let family = if case .v4 = address.address { AF_INET } else { AF_INET6 }
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(address.withSocketAddress { family, _, _ in family }, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Unreachable(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var limit = timeval()
         limit.tv_sec = Int(timeout.components.seconds)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var storage = sockaddr_storage()
-        let length = withUnsafeMutableBytes(of: &storage) { raw -> Int in
-            switch address.address {
-            case .v4(let value):
-                var socketAddress = sockaddr_in()
-                socketAddress.sin_family = sa_family_t(AF_INET)
-                socketAddress.sin_port = address.port.bigEndian
-                socketAddress.sin_addr.s_addr = value.bigEndian
-                withUnsafeBytes(of: socketAddress) { raw.copyMemory(from: $0) }
-                return MemoryLayout<sockaddr_in>.size
-            case .v6(let groups):
-                var socketAddress = sockaddr_in6()
-                socketAddress.sin6_family = sa_family_t(AF_INET6)
-                socketAddress.sin6_port = address.port.bigEndian
-                withUnsafeMutableBytes(of: &socketAddress.sin6_addr) { bytes in
-                    for (index, group) in groups.groups.enumerated() {
-                        bytes[index * 2] = UInt8(group >> 8)
-                        bytes[index * 2 + 1] = UInt8(group & 0xFF)
-                    }
-                }
-                withUnsafeBytes(of: socketAddress) { raw.copyMemory(from: $0) }
-                return MemoryLayout<sockaddr_in6>.size
-            }
-        }
-        let connected = withUnsafePointer(to: &storage) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(length)) }
-        }
+        let connected = address.withSocketAddress { _, pointer, length in connect(fd, pointer, length) }
         guard connected == 0 else {
             throw Unreachable(description: "no daemon answers on \(address) (\(String(cString: strerror(errno))))")
         }

@@ -37,7 +37,7 @@ enum TCPSocket {
     /// Starts a non-blocking connect to a loopback address; returns the descriptor (connecting or
     /// connected) or the errno.
     static func connect(to address: BindAddress) -> Result<Int32, SocketError> {
-        withSocketAddress(address) { family, pointer, length in
+        address.withSocketAddress { family, pointer, length in
             let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { return .failure(SocketError(errno)) }
             setNoDelay(fd)
@@ -50,7 +50,7 @@ enum TCPSocket {
 
     /// A non-blocking listening socket on a loopback address (SO_REUSEADDR, never a wider bind).
     static func listen(on address: BindAddress) -> Result<Int32, SocketError> {
-        withSocketAddress(address) { family, pointer, length in
+        address.withSocketAddress { family, pointer, length in
             let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             guard fd >= 0 else { return .failure(SocketError(errno)) }
             var one: Int32 = 1
@@ -64,38 +64,6 @@ enum TCPSocket {
                 return .failure(SocketError(code))
             }
             return .success(fd)
-        }
-    }
-
-    private static func withSocketAddress<T>(
-        _ address: BindAddress, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> T
-    ) -> T {
-        switch address.address {
-        case .v4(let value):
-            var socketAddress = sockaddr_in()
-            socketAddress.sin_family = sa_family_t(AF_INET)
-            socketAddress.sin_port = address.port.bigEndian
-            socketAddress.sin_addr.s_addr = value.bigEndian
-            return withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body(AF_INET, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-        case .v6(let groups):
-            var socketAddress = sockaddr_in6()
-            socketAddress.sin6_family = sa_family_t(AF_INET6)
-            socketAddress.sin6_port = address.port.bigEndian
-            withUnsafeMutableBytes(of: &socketAddress.sin6_addr) { bytes in
-                for (index, group) in groups.groups.enumerated() {
-                    bytes[index * 2] = UInt8(group >> 8)
-                    bytes[index * 2 + 1] = UInt8(group & 0xFF)
-                }
-            }
-            return withUnsafePointer(to: &socketAddress) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    body(AF_INET6, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
-                }
-            }
         }
     }
 }
