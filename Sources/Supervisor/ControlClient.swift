@@ -24,10 +24,7 @@ public enum ControlClient {
         let fd = socket(address.withSocketAddress { family, _, _ in family }, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Unreachable(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var limit = timeval()
-        limit.tv_sec = Int(timeout.components.seconds)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = ContinuousClock.now + timeout
         let connected = address.withSocketAddress { _, pointer, length in connect(fd, pointer, length) }
         guard connected == 0 else {
             throw Unreachable(description: "no daemon answers on \(address) (\(String(cString: strerror(errno))))")
@@ -39,6 +36,7 @@ public enum ControlClient {
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
+            try awaitReadable(fd, until: deadline, from: address)
             let count = recv(fd, &buffer, buffer.count, 0)
             if count == 0 { break }
             guard count > 0 else { throw Unreachable(description: "\(address): \(String(cString: strerror(errno)))") }
@@ -55,6 +53,19 @@ public enum ControlClient {
         var body = Array(response[(end + 4)...])
         if head.lowercased().contains("transfer-encoding: chunked") { body = dechunk(body) }
         return body
+    }
+
+    /// Waits until `fd` has something to read (or EOF), or the deadline passes.
+    private static func awaitReadable(_ fd: Int32, until deadline: ContinuousClock.Instant, from address: BindAddress) throws(Unreachable) {
+        while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
+            guard milliseconds > 0 else { throw Unreachable(description: "\(address) did not answer in time") }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(milliseconds, Int64(Int32.max))))
+            if ready > 0 { return }
+            if ready < 0 && errno != EINTR { throw Unreachable(description: "\(address): \(String(cString: strerror(errno)))") }
+        }
     }
 
     /// Strips HTTP/1.1 chunked framing.
