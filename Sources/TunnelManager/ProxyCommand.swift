@@ -9,6 +9,10 @@ final class ProxyCommand: Sendable {
     /// The child's process id (also its process group).
     let pid: pid_t
     private let lastError = Mutex<String?>(nil)
+    /// How the command ended, once it has been reaped (waitpid answers only once).
+    private let ending = Mutex<String?>(nil)
+    /// Set when the command's stderr reached EOF: every line it wrote has been read.
+    private let stderrClosed = Atomic<Bool>(false)
 
     /// Expands `%h` (host), `%p` (port), `%r` (user) and `%%`, as OpenSSH does.
     static func expand(_ template: String, host: String, port: UInt16, user: String) throws(TunnelFailure) -> String {
@@ -35,11 +39,11 @@ final class ProxyCommand: Sendable {
     /// Starts `/bin/sh -c "exec COMMAND"` in its own process group with `childEnd` as stdin and stdout.
     init(command: String, childEnd: Int32, logger: Logger) throws(TunnelFailure) {
         var errorPipe: [Int32] = [0, 0]
-        guard pipe(&errorPipe) == 0 else {
-            throw TunnelFailure(.proxyFailed, "proxy_command: pipe: \(String(cString: strerror(errno)))")
+        // A socketpair rather than a pipe: close-on-exec from the start, so a command spawned by
+        // another tunnel's thread at the same moment cannot inherit this one's stderr.
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &errorPipe) == 0 else {
+            throw TunnelFailure(.proxyFailed, "proxy_command: socketpair: \(String(cString: strerror(errno)))")
         }
-        _ = fcntl(errorPipe[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(errorPipe[1], F_SETFD, FD_CLOEXEC)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -68,7 +72,10 @@ final class ProxyCommand: Sendable {
             var pending = Data()
             while true {
                 let chunk = handle.availableData
-                if chunk.isEmpty { break }
+                if chunk.isEmpty {
+                    self.stderrClosed.store(true, ordering: .releasing)
+                    break
+                }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
@@ -88,24 +95,39 @@ final class ProxyCommand: Sendable {
 
     /// A description of how the command ended, or nil while it runs.
     func exitStatus() -> String? {
-        var status: Int32 = 0
-        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-        let code = (status >> 8) & 0xFF
-        let signal = status & 0x7F
-        return signal == 0 ? "exited with status \(code)" : "killed by signal \(signal)"
+        ending.withLock { ending in
+            if let ending { return ending }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            let code = (status >> 8) & 0xFF
+            let signal = status & 0x7F
+            ending = signal == 0 ? "exited with status \(code)" : "killed by signal \(signal)"
+            return ending
+        }
+    }
+
+    /// Waits up to `limit` for the command to end and for its last stderr line to be read; returns
+    /// how it ended, or nil if it is still running. The SSH stream breaks a moment before the
+    /// command's exit is visible, so a failure is only blamed on the network after this.
+    func awaitExit(within limit: Duration) -> String? {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let status = exitStatus()
+            if status != nil && stderrClosed.load(ordering: .acquiring) { return status }
+            if ContinuousClock.now >= deadline { return status }
+            usleep(10_000)
+        }
     }
 
     /// Stops the command's process group: SIGTERM, then SIGKILL after a grace period.
     func terminate(grace: Duration = .seconds(1)) {
+        guard exitStatus() == nil else { return }
         kill(-pid, SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        var status: Int32 = 0
-        while ContinuousClock.now < deadline {
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || (result < 0 && errno == ECHILD) { return }
-            usleep(10_000)
-        }
+        if awaitExit(within: grace) != nil { return }
         kill(-pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
+        ending.withLock { ending in
+            var status: Int32 = 0
+            if ending == nil, waitpid(pid, &status, 0) == pid { ending = "killed by signal \(SIGKILL)" }
+        }
     }
 }

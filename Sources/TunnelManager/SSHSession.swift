@@ -93,7 +93,10 @@ final class SSHSession {
 
     /// A failure naming libssh2's last error, or the socket's, or the ProxyCommand's end.
     func failure(_ failure: FailureClass, _ what: String) -> TunnelFailure {
-        if let proxy = transport.proxyFailure { return TunnelFailure(.proxyFailed, "\(what): \(proxy)") }
+        // A broken stream through a ProxyCommand is usually the command ending: give it a moment
+        // to exit and say why before calling it a network failure.
+        let grace: Duration = io.socketError != nil ? .seconds(1) : .zero
+        if let proxy = transport.proxyFailure(within: grace) { return TunnelFailure(.proxyFailed, "\(what): \(proxy)") }
         if let socket = io.socketError { return TunnelFailure(failure == .connectFailed ? .connectFailed : .disconnected, "\(what): \(socket)") }
         return TunnelFailure(failure, "\(what): \(lastError().message)")
     }

@@ -39,8 +39,11 @@ final class SSHTransport {
     }
 
     /// If the ProxyCommand has ended: how, and the last thing it said.
-    var proxyFailure: String? {
-        guard let proxy, let status = proxy.exitStatus() else { return nil }
+    var proxyFailure: String? { proxyFailure(within: .zero) }
+
+    /// If the ProxyCommand ends within `limit`: how, and the last thing it said.
+    func proxyFailure(within limit: Duration) -> String? {
+        guard let proxy, let status = proxy.awaitExit(within: limit) else { return nil }
         return "proxy_command \(status)" + (proxy.lastErrorLine.map { ": \($0)" } ?? "")
     }
 
