@@ -78,6 +78,11 @@ final class ForwardingLoop {
         }
     }
 
+    /// How many server-opened channels libssh2 holds before `forward_accept` takes them; beyond it
+    /// the server is told "resource shortage". One read of the socket can carry hundreds of opens
+    /// when many clients connect at once, so this is far above the accept backlog of a listener.
+    private static let acceptQueue: Int32 = 4096
+
     /// `tcpip-forward` for the literal loopback address, watching for OpenSSH's GatewayPorts override.
     private func requestRemoteListener(_ forward: TunnelSpec.Forward) throws -> OpaquePointer {
         let host = forward.listen.address.description
@@ -87,7 +92,7 @@ final class ForwardingLoop {
         let listener = try session.drive(
             "requesting \(forward.listen) on the server", deadline: .now + Self.requestTimeout, timeout: .stalled
         ) {
-            libssh2_channel_forward_listen_ex(session.raw, host, port, &bound, 128)
+            libssh2_channel_forward_listen_ex(session.raw, host, port, &bound, Self.acceptQueue)
         }
         if let override = session.io.takeDebugMessages().first(where: { $0.contains("GatewayPorts") }) {
             if let listener {

@@ -10,11 +10,10 @@ final class StopSignal: Sendable {
 
     init() {
         var fds: [Int32] = [0, 0]
-        precondition(pipe(&fds) == 0, "pipe failed: \(String(cString: strerror(errno)))")
-        for descriptor in fds {
-            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-            TCPSocket.setNonBlocking(descriptor)
-        }
+        // A socketpair, not a pipe: it takes SOCK_CLOEXEC atomically, so no child spawned on
+        // another thread meanwhile inherits it.
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        precondition(socketpair(AF_UNIX, type, 0, &fds) == 0, "socketpair failed: \(String(cString: strerror(errno)))")
         fd = fds[0]
         writeFD = fds[1]
     }
