@@ -35,7 +35,7 @@ public final class TargetServer: @unchecked Sendable {
     /// Binds 127.0.0.1:0, listens and starts accepting on a background thread.
     public init(_ behaviour: Behaviour) throws {
         self.behaviour = behaviour
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestClient.Failure("socket: \(TestClient.errorText())") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -91,8 +91,18 @@ public final class TargetServer: @unchecked Sendable {
 
     /// The deterministic test pattern: byte `i` is the top byte of the 32-bit product
     /// `i &* 2654435761` (Knuth's multiplicative hash), so shifted or dropped data shows.
-    public static func pattern(count: Int) -> [UInt8] {
-        (0..<count).map { UInt8(truncatingIfNeeded: (UInt32(truncatingIfNeeded: $0) &* 2_654_435_761) >> 24) }
+    public static func pattern(count: Int) -> [UInt8] { pattern(from: 0, count: count) }
+
+    /// Bytes `offset..<offset+count` of ``pattern(count:)``.
+    public static func pattern(from offset: Int, count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var value = UInt32(truncatingIfNeeded: offset) &* 2_654_435_761
+            for index in 0..<count {
+                buffer[index] = UInt8(truncatingIfNeeded: value >> 24)
+                value &+= 2_654_435_761
+            }
+            initialized = count
+        }
     }
 
     // MARK: Serving
@@ -126,6 +136,7 @@ public final class TargetServer: @unchecked Sendable {
                 if errno != EINTR && errno != ECONNABORTED { usleep(10_000) }  // e.g. EMFILE: retry
                 continue
             }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             guard register(fd) else {
                 close(fd)
                 break
@@ -182,7 +193,12 @@ public final class TargetServer: @unchecked Sendable {
                 try TestClient.sendAll(fd, Array((
                     "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                     + "Content-Length: \(count)\r\nConnection: close\r\n\r\n").utf8))
-                try TestClient.sendAll(fd, Self.pattern(count: count))
+                var offset = 0
+                while offset < count {
+                    let piece = min(1 << 20, count - offset)
+                    try TestClient.sendAll(fd, Self.pattern(from: offset, count: piece))
+                    offset += piece
+                }
             } else {
                 try TestClient.sendAll(fd, Array((
                     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello").utf8))

@@ -23,7 +23,7 @@ public enum TestClient {
     /// Reads and writes on the socket time out after `timeout` (SO_RCVTIMEO/SO_SNDTIMEO).
     /// The caller closes it with `close(_:)`.
     public static func connect(port: UInt16, timeout: Duration = .seconds(5)) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: \(errorText())") }
         do {
             let flags = fcntl(fd, F_GETFL)

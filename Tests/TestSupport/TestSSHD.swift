@@ -427,9 +427,9 @@ public final class TestSSHD: @unchecked Sendable {
     /// Spawns with stdout and stderr into a new pipe; returns the pid and the pipe's read end.
     private static func spawnWithPipe(_ executable: String, _ arguments: [String]) throws -> (Int32, Int32) {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw Failure("pipe: \(String(cString: strerror(errno)))") }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw Failure("socketpair: \(String(cString: strerror(errno)))")
+        }
         defer { close(fds[1]) }
         do {
             return (try spawn(executable, arguments, outputFD: fds[1]), fds[0])
@@ -518,7 +518,7 @@ public final class TestSSHD: @unchecked Sendable {
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, closed).
     public static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var address = TestClient.loopbackAddress(port: 0)
