@@ -7,31 +7,6 @@ import TunnelManager
 /// forwards, ProxyCommand transports, host key aliases and unreachable targets.
 @Suite("Tunnel data path through a real sshd", .serialized)
 struct DataPathTests {
-    /// A running sshd, a reverse tunnel through it to `targetPort`, and the port it listens on there.
-    struct Running {
-        let sshd: TestSSHD
-        let manager: TunnelManager
-        let port: UInt16
-    }
-
-    static func reverseTunnel(to targetPort: UInt16, proxyCommand: String? = nil) throws -> Running {
-        let sshd = try TestSSHD()
-        try sshd.start()
-        let port = try TestSSHD.freePort()
-        let manager = TunnelManager(
-            tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: targetPort, proxyCommand: proxyCommand)],
-            logger: TunnelFixture.logger)
-        manager.start()
-        do {
-            let status = try TunnelFixture.waitFor(manager, "up") { $0.state == .up }
-            #expect(status.forwards.first?.verified == true)
-        } catch {
-            manager.shutdown()
-            throw error
-        }
-        return Running(sshd: sshd, manager: manager, port: port)
-    }
-
     /// `count` deterministic bytes, different for every `seed`.
     static func payload(seed: UInt64, count: Int) -> [UInt8] {
         var random = SplitMix64(seed: seed)
@@ -123,7 +98,7 @@ struct DataPathTests {
     @Test("200 concurrent connections through one tunnel each get their own 16 KiB back, then every channel closes")
     func concurrentConnections() throws {
         let target = try TargetServer(.echo)
-        let running = try Self.reverseTunnel(to: target.port)
+        let running = try TunnelFixture.upReverseTunnel(to: target.port)
         defer { running.manager.shutdown() }
         let count = 200
         let size = 16 * 1024
@@ -201,7 +176,7 @@ struct DataPathTests {
     @Test("100 MB through the tunnel arrives intact (SHA-256)")
     func largeTransfer() throws {
         let target = try TargetServer(.http)
-        let running = try Self.reverseTunnel(to: target.port)
+        let running = try TunnelFixture.upReverseTunnel(to: target.port)
         defer { running.manager.shutdown() }
         let size = 104_857_600
 
@@ -226,7 +201,7 @@ struct DataPathTests {
     @Test("half-close: 1 MB echoed after the client shuts down its write side, then EOF")
     func halfClose() throws {
         let target = try TargetServer(.echo)
-        let running = try Self.reverseTunnel(to: target.port)
+        let running = try TunnelFixture.upReverseTunnel(to: target.port)
         defer { running.manager.shutdown() }
         let bytes = TargetServer.pattern(count: 1_000_000)
         let echoed = try TestClient.echo(port: running.port, bytes: bytes, timeout: .seconds(20))
@@ -398,7 +373,7 @@ struct DataPathTests {
     @Test("a target that refuses connections: the tunnel stays up and clients are closed at once, not left hanging")
     func refusingTarget() throws {
         let closedPort = try TestSSHD.freePort()  // nothing listens there
-        let running = try Self.reverseTunnel(to: closedPort)
+        let running = try TunnelFixture.upReverseTunnel(to: closedPort)
         defer { running.manager.shutdown() }
         let sessions = Set(running.sshd.sessionProcessIDs())
         #expect(!sessions.isEmpty)

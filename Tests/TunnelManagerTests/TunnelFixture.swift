@@ -26,6 +26,31 @@ enum TunnelFixture {
             forwards: [.init(listen: bind("127.0.0.1:\(listenPort)"), target: bind("127.0.0.1:\(targetPort)"))])
     }
 
+    /// A running sshd, a reverse tunnel through it, and the port the tunnel listens on there.
+    struct Running {
+        let sshd: TestSSHD
+        let manager: TunnelManager
+        let port: UInt16
+    }
+
+    /// Starts an sshd and a manager holding one reverse tunnel through it to `targetPort`, and
+    /// waits until the tunnel is up with its forward verified. The caller shuts the manager down.
+    static func upReverseTunnel(to targetPort: UInt16) throws -> Running {
+        let sshd = try TestSSHD()
+        try sshd.start()
+        let port = try TestSSHD.freePort()
+        let manager = TunnelManager(tunnels: [reverse(sshd, listenPort: port, targetPort: targetPort)], logger: logger)
+        manager.start()
+        do {
+            let status = try waitFor(manager, "up") { $0.state == .up }
+            guard status.forwards.first?.verified == true else { throw TestSSHD.Failure("up, but the forward is not verified") }
+        } catch {
+            manager.shutdown()
+            throw error
+        }
+        return Running(sshd: sshd, manager: manager, port: port)
+    }
+
     /// A logger that prints only warnings and worse, to keep test output readable.
     static var logger: Logger {
         var logger = Logger(label: "test") { StreamLogHandler.standardError(label: $0) }

@@ -8,15 +8,10 @@ import TunnelManager
 struct TunnelRecoveryTests {
     @Test("killing the server-side session process: back by itself, with a new session")
     func killedSession() throws {
-        let sshd = try TestSSHD()
-        try sshd.start()
         let target = try TargetServer(.http)
-        let port = try TestSSHD.freePort()
-        let manager = TunnelManager(
-            tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: target.port)], logger: TunnelFixture.logger)
-        manager.start()
+        let running = try TunnelFixture.upReverseTunnel(to: target.port)
+        let (sshd, manager, port) = (running.sshd, running.manager, running.port)
         defer { manager.shutdown() }
-        try TunnelFixture.waitFor(manager, "up") { $0.state == .up }
         let before = Set(sshd.sessionProcessIDs())
         #expect(!before.isEmpty)
         sshd.killSessions()
@@ -29,15 +24,10 @@ struct TunnelRecoveryTests {
 
     @Test("sshd stopped for 10 s and started again: back by itself")
     func serverRestart() throws {
-        let sshd = try TestSSHD()
-        try sshd.start()
         let target = try TargetServer(.http)
-        let port = try TestSSHD.freePort()
-        let manager = TunnelManager(
-            tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: target.port)], logger: TunnelFixture.logger)
-        manager.start()
+        let running = try TunnelFixture.upReverseTunnel(to: target.port)
+        let (sshd, manager, port) = (running.sshd, running.manager, running.port)
         defer { manager.shutdown() }
-        try TunnelFixture.waitFor(manager, "up") { $0.state == .up }
         sshd.stop()
         let down = try TunnelFixture.waitFor(manager, "backoff") { $0.state == .backoff }
         #expect(down.failure == .disconnected || down.failure == .connectFailed)
