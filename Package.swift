@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // System libraries: a modulemap and a shim.h each; C types never leave the module that imports them.
@@ -34,12 +35,18 @@ let package = Package(
             dependencies: ["Policy", "CLibSSH2", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BridgeProbe", dependencies: ["Policy", "CCurl"], swiftSettings: swiftSettings),
+        // The one database (system SQLite through GRDB): probe results, transitions, incidents, outbox.
+        .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .target(
+            name: "BridgeProbe",
+            dependencies: ["Policy", "CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "Gateway", dependencies: ["Policy"], swiftSettings: swiftSettings),
         .target(
             name: "Supervisor",
             dependencies: [
-                "TOML", "Policy", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
+                "TOML", "Policy", "Store", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -50,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Supervisor", "Policy", "TOML", "TunnelManager", "BridgeProbe",
+                "Supervisor", "Policy", "TOML", "Store", "TunnelManager", "BridgeProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,9 +71,11 @@ let package = Package(
 
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
-        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Policy", "TOML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SupervisorTests", dependencies: ["Supervisor", "Policy", "TOML", "Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe"], swiftSettings: swiftSettings),
+        .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
     ]
 )

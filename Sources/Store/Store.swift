@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+
+/// Bridgekeeper's one database: probe results, state transitions, incidents and the webhook
+/// outbox, in `bridgekeeper.sqlite` under the state directory.
+///
+/// WAL mode, so readers (the daemon's status, the CLI in another process) never wait for the
+/// writer; a write that meets another process's lock waits up to 5 seconds before failing with
+/// `.busy`. Every call is synchronous and does disk I/O: call it from a thread that may block.
+/// Times are parameters (the caller's clock, never `Date()` here), stored to the millisecond.
+public final class Store: Sendable {
+    /// The database file's name in the state directory.
+    public static let fileName = "bridgekeeper.sqlite"
+    /// How long a call waits for another connection's lock before it fails.
+    static let busyTimeout: TimeInterval = 5
+
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if missing) `directory/bridgekeeper.sqlite` and brings its schema up to date.
+    /// The directory must exist. Errors name the path and what was wrong: a missing directory,
+    /// one that is not writable, a file that is not a database, or a schema newer than this build.
+    public init(directory: String) throws(StoreError) {
+        let directory = directory.isEmpty ? "." : directory
+        path = directory.hasSuffix("/") ? directory + Self.fileName : directory + "/" + Self.fileName
+        try Self.checkAccess(directory: directory, file: path)
+
+        var configuration = Configuration()
+        configuration.label = "bridgekeeper.store"
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.foreignKeysEnabled = true
+        let path = path
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError("cannot open the database", path: path, error: error)
+        }
+        try migrate()
+    }
+
+    private static func checkAccess(directory: String, file: String) throws(StoreError) {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw StoreError(.missingDirectory, path: directory, "the state directory does not exist; create it first")
+        }
+        guard isDirectory.boolValue else {
+            throw StoreError(.missingDirectory, path: directory, "the state directory is not a directory")
+        }
+        if files.fileExists(atPath: file, isDirectory: &isDirectory) {
+            if isDirectory.boolValue {
+                throw StoreError(.cannotOpen, path: file, "a directory is in the way of the database file")
+            }
+            if !files.isWritableFile(atPath: file) {
+                throw StoreError(.notWritable, path: file, "the database file is not writable by this process")
+            }
+        }
+        // SQLite creates the file and its -wal and -shm companions next to it.
+        if !files.isWritableFile(atPath: directory) {
+            throw StoreError(.notWritable, path: directory, "the state directory is not writable by this process")
+        }
+    }
+
+    private func migrate() throws(StoreError) {
+        let migrator = Schema.migrator
+        do {
+            let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            let unknown = applied.subtracting(migrator.migrations).sorted()
+            if !unknown.isEmpty {
+                throw StoreError(
+                    .newerSchema, path: path,
+                    "the database was migrated by a newer bridgekeeper (unknown migrations: "
+                        + unknown.joined(separator: ", ") + "); run that version or a newer one")
+            }
+            try migrator.migrate(pool)
+        } catch {
+            throw StoreError("cannot migrate the database", path: path, error: error)
+        }
+    }
+
+    /// Runs `body` on a reader connection, turning failures into `StoreError`s that say `action`.
+    func read<T>(_ action: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StoreError(action, path: path, error: error)
+        }
+    }
+
+    /// Runs `body` in one write transaction (all or nothing), turning failures into `StoreError`s.
+    func write<T>(_ action: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw StoreError(action, path: path, error: error)
+        }
+    }
+
+    /// The largest `LIMIT` to use for a caller's `limit` (negative means none, in SQLite; here it means zero).
+    static func clamp(_ limit: Int) -> Int { max(limit, 0) }
+}
