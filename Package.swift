@@ -72,7 +72,12 @@ let package = Package(
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SupervisorTests", dependencies: ["Supervisor", "Policy", "TOML", "Store", "TestSupport"], swiftSettings: swiftSettings),
+            name: "SupervisorTests",
+            dependencies: [
+                "Supervisor", "Policy", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),

@@ -1,0 +1,180 @@
+import Foundation
+import Glibc
+import Logging
+
+/// One run of a managed bridge's command: a child in its own process group, with stdin from
+/// `/dev/null` and stdout and stderr on sockets that the owning thread reads into the log.
+///
+/// Not thread-safe: only the ``ManagedBridge`` thread that spawned it touches it.
+final class BridgeProcess {
+    /// The child's process id, which is also its process group.
+    let pid: Int32
+    /// When it was spawned.
+    let startedAt: ContinuousClock.Instant
+    /// How it ended (`exited with status 1`, `killed by signal 9`) once reaped; waitpid answers once.
+    private(set) var ending: String?
+    private var outputs: [Output]
+    private let logger: Logger
+
+    /// The read end of one of the child's output streams.
+    private struct Output {
+        var fd: Int32
+        let stream: String
+        var lines = LineBuffer()
+    }
+
+    /// Spawns `command` (`command[0]` is the program: a path, or a name looked up in `PATH`) with
+    /// this process's environment, default signal dispositions and an empty signal mask.
+    ///
+    /// - Throws: a message naming the program when it cannot be started.
+    init(command: [String], logger: Logger) throws(SpawnFailure) {
+        guard let program = command.first, !program.isEmpty else { throw SpawnFailure(message: "cannot start an empty command") }
+        var outputPipe: [Int32] = [-1, -1]
+        var errorPipe: [Int32] = [-1, -1]
+        // Sockets rather than pipes: SOCK_CLOEXEC is atomic, so a child spawned by another thread at
+        // the same moment cannot inherit our ends.
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, type, 0, &outputPipe) == 0 else {
+            throw SpawnFailure(message: "cannot start \(program): socketpair: \(String(cString: strerror(errno)))")
+        }
+        guard socketpair(AF_UNIX, type, 0, &errorPipe) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(outputPipe[0])
+            close(outputPipe[1])
+            throw SpawnFailure(message: "cannot start \(program): socketpair: \(message)")
+        }
+        // The child only writes: our ends never carry data its way.
+        shutdown(outputPipe[0], Int32(SHUT_WR))
+        shutdown(errorPipe[0], Int32(SHUT_WR))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The daemon ignores or blocks some signals (SIGTERM, SIGPIPE); the bridge must not inherit that.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let status =
+            program.contains("/")
+            ? posix_spawn(&child, program, &actions, &attributes, argv, environ)
+            : posix_spawnp(&child, program, &actions, &attributes, argv, environ)
+        close(outputPipe[1])
+        close(errorPipe[1])
+        guard status == 0 else {
+            close(outputPipe[0])
+            close(errorPipe[0])
+            throw SpawnFailure(message: "cannot start \(program): \(String(cString: strerror(status)))")
+        }
+        pid = child
+        startedAt = .now
+        outputs = [Output(fd: outputPipe[0], stream: "stdout"), Output(fd: errorPipe[0], stream: "stderr")]
+        self.logger = logger
+    }
+
+    deinit {
+        for output in outputs { close(output.fd) }
+    }
+
+    /// Why a command could not be started.
+    struct SpawnFailure: Error {
+        /// `cannot start /usr/local/bin/codex-bridge: No such file or directory`.
+        let message: String
+    }
+
+    /// Reaps the child if it has ended; returns how it ended, or nil while it runs.
+    @discardableResult
+    func reap() -> String? {
+        if let ending { return ending }
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
+        if result == pid {
+            ending = Self.describe(status)
+        } else if result < 0 {
+            // ECHILD: someone else reaped it (a waitpid(-1) elsewhere in the process).
+            ending = "ended (status unknown: \(String(cString: strerror(errno))))"
+        }
+        return ending
+    }
+
+    /// Waits for the child to end (after SIGKILL) and reaps it.
+    @discardableResult
+    func reapBlocking() -> String {
+        if let ending { return ending }
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+        ending = result == pid ? Self.describe(status) : "ended (status unknown: \(String(cString: strerror(errno))))"
+        return ending ?? ""
+    }
+
+    /// Sends `signal` to the whole process group.
+    func signalGroup(_ signal: Int32) {
+        kill(-pid, signal)
+    }
+
+    /// Waits up to `timeout` for output (or for `wake` to become readable), and logs the lines read.
+    /// Returns early when `wake` is readable.
+    func pump(timeout: Duration, wake: Int32) {
+        var descriptors = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        descriptors += outputs.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        let milliseconds = Int32(clamping: max(0, timeout.components.seconds * 1000 + (timeout.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
+        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+        guard ready > 0 else { return }
+        for index in outputs.indices.reversed() where descriptors[index + 1].revents != 0 {
+            readOnce(index)
+        }
+    }
+
+    /// Reads and logs whatever output is already buffered, without waiting.
+    func drain() {
+        var rounds = 0
+        while !outputs.isEmpty && rounds < 64 {
+            var descriptors = outputs.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            guard poll(&descriptors, nfds_t(descriptors.count), 0) > 0 else { return }
+            for index in outputs.indices.reversed() where descriptors[index].revents != 0 { readOnce(index) }
+            rounds += 1
+        }
+    }
+
+    /// One read from a ready stream; at EOF the stream's last partial line is logged and it is closed.
+    private func readOnce(_ index: Int) {
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let count = buffer.withUnsafeMutableBytes { read(outputs[index].fd, $0.baseAddress, $0.count) }
+        if count < 0 && (errno == EINTR || errno == EAGAIN) { return }
+        if count > 0 {
+            for line in outputs[index].lines.append(buffer.prefix(count)) { log(line, stream: outputs[index].stream) }
+            return
+        }
+        if let line = outputs[index].lines.finish() { log(line, stream: outputs[index].stream) }
+        close(outputs[index].fd)
+        outputs.remove(at: index)
+    }
+
+    private func log(_ line: String, stream: String) {
+        guard !line.isEmpty else { return }
+        logger.info("\(line)", metadata: ["stream": "\(stream)", "pid": "\(pid)"])
+    }
+
+    /// `exited with status N` or `killed by signal N` (WIFEXITED / WTERMSIG, which Swift does not import).
+    static func describe(_ status: Int32) -> String {
+        let signal = status & 0x7F
+        return signal == 0 ? "exited with status \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
+    }
+}
