@@ -1,0 +1,89 @@
+import Foundation
+
+/// Probes bridges at their intervals on a small pool of threads of its own (libcurl's `perform`
+/// blocks, so it never runs on Swift's cooperative pool). Results go to `onResult`, on a pool
+/// thread.
+public final class ProbeScheduler: @unchecked Sendable {
+    // @unchecked: every mutable field below is guarded by `condition`.
+    private let targets: [String: ProbeTarget]
+    private let onResult: @Sendable (ProbeResult) -> Void
+    private let workerCount: Int
+    private let condition = NSCondition()
+    private var due: [String: ContinuousClock.Instant] = [:]
+    private var inFlight: Set<String> = []
+    private var stopped = false
+    private var threads: [Thread] = []
+    private var running = 0
+
+    /// A scheduler for `targets` with up to `workers` probes at once (at most one per bridge).
+    public init(targets: [ProbeTarget], workers: Int = 4, onResult: @escaping @Sendable (ProbeResult) -> Void) {
+        self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.onResult = onResult
+        workerCount = max(1, min(workers, targets.count))
+    }
+
+    /// Starts the pool; every bridge is probed at once, then at its interval.
+    public func start() {
+        condition.lock()
+        defer { condition.unlock() }
+        guard threads.isEmpty, !targets.isEmpty, !stopped else { return }
+        let now = ContinuousClock.now
+        for name in targets.keys { due[name] = now }
+        for index in 0..<workerCount {
+            let thread = Thread { [self] in work() }
+            thread.name = "bridgekeeper-probe-\(index)"
+            threads.append(thread)
+            running += 1
+            thread.start()
+        }
+    }
+
+    /// Probes the named bridge as soon as a thread is free (e.g. when its tunnel came up).
+    public func probeSoon(_ name: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard targets[name] != nil else { return }
+        due[name] = .now
+        condition.broadcast()
+    }
+
+    /// Stops the pool and waits for probes in flight (each ends within its timeout).
+    public func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    private func work() {
+        condition.lock()
+        defer {
+            running -= 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        while !stopped {
+            let next = due.filter { !inFlight.contains($0.key) }.min { $0.value < $1.value }
+            guard let (name, when) = next else {
+                condition.wait()
+                continue
+            }
+            let now = ContinuousClock.now
+            guard when <= now else {
+                let wait = now.duration(to: when)
+                _ = condition.wait(until: Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))
+                continue
+            }
+            guard let target = targets[name] else { continue }
+            inFlight.insert(name)
+            condition.unlock()
+            let result = target.probe()
+            onResult(result)
+            condition.lock()
+            inFlight.remove(name)
+            // Unless probeSoon() asked again while this one ran, the next probe is an interval away.
+            if due[name] == when { due[name] = .now + target.interval }
+        }
+    }
+}
