@@ -3,7 +3,7 @@ import GRDB
 
 /// Something on-call is told about, from the moment it opens until it is resolved. At most one
 /// incident per `key` is open at a time; the database enforces it.
-public struct IncidentRecord: Sendable, Equatable {
+public struct IncidentRecord: Sendable, Equatable, Codable {
     /// The row id; nil for an incident not stored yet.
     public var id: Int64?
     /// What the incident is about, e.g. `tunnel:macstudio` or `bridge:m365`.

@@ -24,7 +24,13 @@ extension Store {
     /// Fails with `.conflict` when an insert would open a second incident for an open key, with
     /// `.notFound` when an update names a missing incident, and with `.invalidRecord` when a message
     /// carries a webhook URL or a credential header; in every case nothing is written.
-    public func commit(_ batch: StoreBatch) throws(StoreError) -> [IncidentRecord] {
+    ///
+    /// `messages`, when given, is called inside the transaction with the batch's incidents once they
+    /// have their ids, and what it returns is queued too: messages can then name the incident a
+    /// notice opened (its id is in the text on-call reads).
+    public func commit(
+        _ batch: StoreBatch, messages: ([IncidentRecord]) -> [OutboxMessage] = { _ in [] }
+    ) throws(StoreError) -> [IncidentRecord] {
         if let refusal = batch.outbox.lazy.compactMap(\.refusal).first {
             throw StoreError(.invalidRecord, path: path, "cannot commit a batch: \(refusal)")
         }
@@ -44,7 +50,11 @@ extension Store {
                 }
                 incidents.append(incident)
             }
-            for var message in batch.outbox {
+            let rendered = messages(incidents)
+            if let refusal = rendered.lazy.compactMap(\.refusal).first {
+                throw StoreError(.invalidRecord, path: path, "cannot commit a batch: \(refusal)")
+            }
+            for var message in batch.outbox + rendered {
                 if message.incidentId == nil, let key = message.incidentKey {
                     message.incidentId = try Self.incidentID(key: key, batch: incidents, db)
                 }

@@ -1,0 +1,75 @@
+public import Foundation
+public import Store
+import BridgeProbe
+
+extension IncidentBook {
+    /// Sends what time calls for: reminders that are due and flapping bridges that have settled.
+    /// Call it at `nextDue()` or on a steady beat (a minute is plenty); calling it more often is harmless.
+    public mutating func tick(at now: Date) -> [Notice] {
+        var notices: [Notice] = []
+        for incident in openIncidents {
+            if incident.flapping {
+                if let notice = settle(incident, at: now) { notices.append(notice) }
+            } else if let notice = remind(incident, at: now) {
+                notices.append(notice)
+            }
+        }
+        pruneTransitions(at: now)
+        return notices
+    }
+
+    /// When a flapping incident settles if nothing changes: one flap window after its last change.
+    func settleTime(of incident: IncidentRecord) -> Date {
+        let notified = incident.lastNotifiedAt ?? incident.openedAt
+        let lastChange = max(transitions[incident.subject]?.last ?? notified, notified)
+        return lastChange.addingTimeInterval(policy.flapWindow.timeInterval)
+    }
+
+    private mutating func settle(_ incident: IncidentRecord, at now: Date) -> Notice? {
+        guard now >= settleTime(of: incident) else { return nil }
+        let state = bridgeStates[incident.subject] ?? BridgeState(rawValue: incident.state) ?? .unknown
+        // Not probed since a restart: wait for a state worth reporting.
+        guard state != .unknown else { return nil }
+        if state == .live {
+            return resolve(incident, from: nil, to: state.rawValue, event: .settled, at: now)
+        }
+        var incident = incident
+        let previous = incident.state
+        incident.state = state.rawValue
+        incident.flapping = false
+        incident.lastNotifiedAt = now
+        // Reminders held back while flapping are not owed; the schedule resumes from here.
+        incident.remindersSent = policy.remindersDue(after: now.timeIntervalSince(incident.openedAt))
+        save(incident)
+        return notice(.settled, for: incident, previousState: previous == state.rawValue ? nil : previous, at: now)
+    }
+
+    private mutating func remind(_ incident: IncidentRecord, at now: Date) -> Notice? {
+        let due = policy.remindersDue(after: now.timeIntervalSince(incident.openedAt))
+        guard due > incident.remindersSent, !isCoveredByTunnel(incident) else { return nil }
+        var incident = incident
+        incident.remindersSent = due
+        incident.lastNotifiedAt = now
+        save(incident)
+        var notice = notice(.reminder, for: incident, previousState: nil, at: now)
+        notice.duration = .seconds(max(0, now.timeIntervalSince(incident.openedAt)))
+        return notice
+    }
+
+    /// Whether a bridge's incident is waiting on its tunnel's (the bridge is `tunnel_down` and the
+    /// tunnel's incident is open): the tunnel's reminders speak for it.
+    func isCoveredByTunnel(_ incident: IncidentRecord) -> Bool {
+        guard incident.kind == StateChange.Kind.bridge.rawValue, bridgeStates[incident.subject] == .tunnelDown,
+            let tunnel = bridgeTunnels[incident.subject]
+        else { return false }
+        return open[IncidentRecord.key(kind: .tunnel, subject: tunnel)] != nil
+    }
+
+    private mutating func pruneTransitions(at now: Date) {
+        let start = now.addingTimeInterval(-policy.flapWindow.timeInterval)
+        for (bridge, times) in transitions {
+            let kept = times.filter { $0 > start }
+            transitions[bridge] = kept.isEmpty ? nil : kept
+        }
+    }
+}

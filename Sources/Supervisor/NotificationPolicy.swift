@@ -1,0 +1,36 @@
+/// When the incident book reminds and when it calls a bridge flapping.
+public struct NotificationPolicy: Sendable, Equatable {
+    /// Reminder offsets from an incident's opening, in order.
+    public var reminders: [Duration]
+    /// After the last offset, one reminder every this long.
+    public var repeatEvery: Duration
+    /// A bridge changing state more than this many times within `flapWindow` is flapping.
+    public var flapThreshold: Int
+    /// The flapping window; a flapping bridge settles after this long without a change.
+    public var flapWindow: Duration
+
+    /// Makes a policy; the defaults are 1 h, 4 h, 12 h, 24 h, then every 24 h, and more than 4 changes in 10 min.
+    public init(
+        reminders: [Duration] = [.seconds(3600), .seconds(4 * 3600), .seconds(12 * 3600), .seconds(24 * 3600)],
+        repeatEvery: Duration = .seconds(24 * 3600), flapThreshold: Int = 4, flapWindow: Duration = .seconds(600)
+    ) {
+        self.reminders = reminders
+        self.repeatEvery = repeatEvery
+        self.flapThreshold = flapThreshold
+        self.flapWindow = flapWindow
+    }
+
+    /// Seconds from opening to reminder number `index` (0-based).
+    func reminderOffset(_ index: Int) -> Double {
+        if index < reminders.count { return reminders[index].timeInterval }
+        let last = reminders.last?.timeInterval ?? 0
+        return last + Double(index - reminders.count + 1) * max(repeatEvery.timeInterval, 1)
+    }
+
+    /// How many reminder offsets have passed `elapsed` seconds after opening.
+    func remindersDue(after elapsed: Double) -> Int {
+        var count = 0
+        while reminderOffset(count) <= elapsed { count += 1 }
+        return count
+    }
+}
