@@ -5,8 +5,11 @@ public import Foundation
 ///
 /// - `down` and `degraded` after `failuresToFall` consecutive failing probes (default 2);
 /// - `live` after `successesToRise` consecutive good ones (default 1);
-/// - `auth_required`, `tunnel_down` and `exposed` at once (they are facts, not flukes);
-/// - the first verdict after `unknown` is taken at once, whatever it is.
+/// - `auth_required`, `tunnel_down` and `exposed` at once (they are facts, not flukes).
+///
+/// The same counts apply to the first verdicts after `unknown`: a bridge that starts a moment
+/// after the daemon (a managed bridge, a bridge restarted at the same time) is not reported down
+/// for its first refused probe. Meanwhile `reason` says what the probes saw.
 public struct BridgeHealth: Sendable, Equatable {
     /// A change of state.
     public struct Transition: Sendable, Equatable {
@@ -63,7 +66,10 @@ public struct BridgeHealth: Sendable, Equatable {
             message = verdict.message
             return nil
         }
-        guard state == .unknown || streak >= needed else { return nil }
+        guard streak >= needed else {
+            if state == .unknown { reason = verdict.reason + " (not confirmed yet)" }
+            return nil
+        }
         let transition = Transition(from: state, to: verdict.state, reason: verdict.reason, message: verdict.message, at: now)
         state = verdict.state
         since = now

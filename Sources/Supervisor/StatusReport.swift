@@ -7,7 +7,7 @@ public struct StatusReport: Codable, Sendable {
     /// One bridge's state.
     public struct Bridge: Codable, Sendable, Equatable {
         public var name: String
-        /// `live`, `auth_required`, `degraded`, `down`, `tunnel_down` or `unknown`.
+        /// `live`, `auth_required`, `degraded`, `down`, `tunnel_down`, `exposed` or `unknown`.
         public var state: String
         public var since: Date
         public var reason: String?
@@ -15,6 +15,31 @@ public struct StatusReport: Codable, Sendable {
         public var message: String?
         /// The tunnel its liveness follows.
         public var tunnel: String?
+        /// The subscription it turns into an API.
+        public var subscription: String?
+        /// When it was last probed.
+        public var lastProbe: Date?
+        /// How long that probe took, in milliseconds.
+        public var latencyMs: Double?
+        /// The HTTP status that probe got.
+        public var httpStatus: Int?
+
+        /// Makes a bridge's status.
+        public init(
+            name: String, state: String, since: Date, reason: String?, message: String?, tunnel: String?,
+            subscription: String? = nil, lastProbe: Date? = nil, latencyMs: Double? = nil, httpStatus: Int? = nil
+        ) {
+            self.name = name
+            self.state = state
+            self.since = since
+            self.reason = reason
+            self.message = message
+            self.tunnel = tunnel
+            self.subscription = subscription
+            self.lastProbe = lastProbe
+            self.latencyMs = latencyMs
+            self.httpStatus = httpStatus
+        }
     }
 
     /// When the daemon started.
@@ -22,20 +47,11 @@ public struct StatusReport: Codable, Sendable {
     public var tunnels: [TunnelStatus]
     public var bridges: [Bridge]
 
-    /// Builds the report. Bridges are not probed yet in this build: a bridge whose tunnel is not
-    /// up is `tunnel_down`, any other is `unknown`.
-    public init(configuration: Configuration, tunnels: [TunnelStatus], started: Date) {
+    /// Makes a report.
+    public init(tunnels: [TunnelStatus], bridges: [Bridge], started: Date) {
         self.started = started
         self.tunnels = tunnels
-        bridges = configuration.bridges.map { bridge in
-            if let name = bridge.tunnel, let tunnel = tunnels.first(where: { $0.name == name }), tunnel.state != .up {
-                return Bridge(
-                    name: bridge.name, state: "tunnel_down", since: tunnel.since,
-                    reason: "tunnel \(name) is \(tunnel.state.rawValue)" + (tunnel.reason.map { ": \($0)" } ?? ""),
-                    tunnel: name)
-            }
-            return Bridge(name: bridge.name, state: "unknown", since: started, reason: "not probed yet", tunnel: bridge.tunnel)
-        }
+        self.bridges = bridges
     }
 
     /// Whether every tunnel is up and every bridge live (exit status 0 of `status`).
@@ -60,25 +76,30 @@ public struct StatusReport: Codable, Sendable {
         return decoder
     }
 
-    /// A table for people.
-    public func text(now: Date = Date()) -> String {
-        var lines = ["TUNNEL  STATE  SINCE  FORWARDS  CHANNELS  BYTES IN/OUT  REASON"]
+    /// A table for people; with `colour`, states are green (up, live), yellow (on the way or
+    /// waiting for a person's sign-in) or red (broken), for a terminal.
+    public func text(now: Date = Date(), colour: Bool = false) -> String {
+        var tunnelRows = [["TUNNEL", "STATE", "SINCE", "FORWARDS", "CHANNELS", "BYTES IN/OUT", "REASON"]]
         for tunnel in tunnels {
             let forwards = tunnel.forwards.map { forward in
                 forward.listen + (forward.target.map { "→\($0)" } ?? "") + (forward.verified == true ? " ✓" : "")
             }.joined(separator: ", ")
             var reason = [tunnel.failure?.rawValue, tunnel.reason].compactMap { $0 }.joined(separator: ": ")
             if let retry = tunnel.retryAt { reason += " (retry in \(Self.age(retry.timeIntervalSince(now))))" }
-            lines.append(
-                "\(tunnel.name)  \(tunnel.state.rawValue)  \(Self.age(now.timeIntervalSince(tunnel.since))) ago  \(forwards)  \(tunnel.openChannels)  \(tunnel.bytesIn)/\(tunnel.bytesOut)  \(reason)")
+            tunnelRows.append([
+                tunnel.name, tunnel.state.rawValue, "\(Self.age(now.timeIntervalSince(tunnel.since))) ago", forwards,
+                "\(tunnel.openChannels)", "\(tunnel.bytesIn)/\(tunnel.bytesOut)", reason,
+            ])
         }
-        lines.append("")
-        lines.append("BRIDGE  STATE  SINCE  REASON")
+        var bridgeRows = [["BRIDGE", "STATE", "SINCE", "PROBE", "REASON"]]
         for bridge in bridges {
-            lines.append(
-                "\(bridge.name)  \(bridge.state)  \(Self.age(now.timeIntervalSince(bridge.since))) ago  \([bridge.reason, bridge.message].compactMap { $0 }.joined(separator: " — "))")
+            let probe = bridge.latencyMs.map { String(format: "%.1f ms", $0) } ?? "-"
+            bridgeRows.append([
+                bridge.name, bridge.state, "\(Self.age(now.timeIntervalSince(bridge.since))) ago", probe,
+                [bridge.reason, bridge.message].compactMap { $0 }.joined(separator: " — "),
+            ])
         }
-        return Self.align(lines)
+        return [tunnelRows, bridgeRows].filter { $0.count > 1 }.map { Self.align($0, colour: colour) }.joined(separator: "\n\n")
     }
 
     private static func age(_ seconds: TimeInterval) -> String {
@@ -88,19 +109,26 @@ public struct StatusReport: Codable, Sendable {
         return "\(whole / 3600)h\((whole % 3600) / 60)m"
     }
 
-    /// Pads the two-space-separated columns of each block so they line up.
-    private static func align(_ lines: [String]) -> String {
-        var blocks: [[String]] = [[]]
-        for line in lines { if line.isEmpty { blocks.append([]) } else { blocks[blocks.count - 1].append(line) } }
-        return blocks.map { block in
-            let rows = block.map { $0.components(separatedBy: "  ") }
-            let columns = rows.map(\.count).max() ?? 0
-            let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
-            return rows.map { row in
-                row.enumerated().map { column, cell in
-                    column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                }.joined(separator: "  ")
-            }.joined(separator: "\n")
-        }.joined(separator: "\n\n")
+    /// Pads the columns so they line up (the last one is not padded); with `colour`, the state
+    /// column of every row but the header is coloured after padding.
+    private static func align(_ rows: [[String]], colour: Bool) -> String {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.enumerated().map { index, row in
+            row.enumerated().map { column, cell in
+                let padded = column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                guard colour, index > 0, column == 1 else { return padded }
+                return "\u{1B}[\(stateColour(cell))m\(padded)\u{1B}[0m"
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    /// ANSI colour codes: 32 green, 33 yellow, 31 red.
+    private static func stateColour(_ state: String) -> Int {
+        switch state {
+        case "up", "live": 32
+        case "connecting", "backoff", "auth_required", "degraded", "unknown": 33
+        default: 31
+        }
     }
 }

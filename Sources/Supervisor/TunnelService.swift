@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import TunnelManager
@@ -8,19 +8,29 @@ public struct TunnelService: Service {
     /// The manager; its statuses feed `status` and (later) bridge availability.
     public let manager: TunnelManager
     private let logger: Logger
+    private let onChange: @Sendable (StateChange, Date) -> Void
 
-    public init(manager: TunnelManager, logger: Logger) {
+    /// A service for `manager`; every change of a tunnel's state is logged and handed to `onChange`.
+    public init(manager: TunnelManager, logger: Logger, onChange: @escaping @Sendable (StateChange, Date) -> Void = { _, _ in }) {
         self.manager = manager
         self.logger = logger
+        self.onChange = onChange
     }
 
     public func run() async throws {
         manager.start()
         await withGracefulShutdownHandler {
+            var last: [String: TunnelState] = [:]
             for await status in manager.changes().cancelOnGracefulShutdown() {
+                let previous = last.updateValue(status.state, forKey: status.name)
+                guard let previous, previous != status.state else { continue }
                 logger.info(
                     "tunnel \(status.name): \(status.state.rawValue)",
-                    metadata: ["tunnel": "\(status.name)", "state": "\(status.state.rawValue)", "failure": "\(status.failure?.rawValue ?? "-")"])
+                    metadata: [
+                        "tunnel": "\(status.name)", "state": "\(status.state.rawValue)", "prev_state": "\(previous.rawValue)",
+                        "failure": "\(status.failure?.rawValue ?? "-")", "reason": "\(status.reason ?? "-")",
+                    ])
+                onChange(.tunnel(status.name, from: previous, to: status.state, failure: status.failure, reason: status.reason), status.since)
             }
         } onGracefulShutdown: {}
         // Closing sessions blocks on the tunnel threads: keep that off the cooperative pool.

@@ -1,8 +1,10 @@
 import ArgumentParser
+import BridgeProbe
 import Foundation
 import Logging
 import Policy
 import ServiceLifecycle
+import Store
 import Supervisor
 import TunnelManager
 import UnixSignals
@@ -52,20 +54,52 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))
             throw ExitCode(2)
         }
+        let store: Store
+        let onCall: OnCall
+        let sender: WebhookSender
+        do {
+            store = try Self.openStore(in: configuration.supervisor.stateDirectory)
+            sender = WebhookSender(store: store, webhooks: configuration.webhooks, logger: logger)
+            // Notices go to journald when it is where our output goes; to the log otherwise.
+            let journal: (any JournalWriter)? = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] == nil ? nil : SystemdJournal()
+            onCall = try OnCall(store: store, configuration: configuration, journal: journal, sender: sender, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("bridgekeeper: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
         let tunnels = TunnelManager(tunnels: specs, logger: logger)
         let started = Date()
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: started)
+        let probes = ProbeService(
+            targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
+            onChange: onCall.handle)
+        let managed = ManagedBridgeService(configuration: configuration, logger: logger) { bridge, reason in
+            if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onCall.handle(change.stateChange, at: change.transition.at) }
+        }
         let control = ControlServer.application(address: controlAddress, logger: logger) {
-            StatusReport(configuration: configuration, tunnels: tunnels.statuses, started: started)
+            StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started)
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: SupervisorService(configuration: configuration, logger: logger)),
-                    .init(service: TunnelService(manager: tunnels, logger: logger)),
+                    .init(service: OnCallService(onCall: onCall, sender: sender)),
+                    .init(service: TunnelService(manager: tunnels, logger: logger, onChange: onCall.handle)),
+                    .init(service: managed),
+                    .init(service: probes),
                     .init(service: control),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
+    }
+
+    /// Opens the database in the state directory, creating the directory (mode 0700) if missing.
+    private static func openStore(in directory: String) throws -> Store {
+        if !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        return try Store(directory: directory)
     }
 }

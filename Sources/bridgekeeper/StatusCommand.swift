@@ -35,7 +35,7 @@ struct StatusCommand: ParsableCommand {
         if json {
             print(String(decoding: try StatusReport.encoder.encode(report), as: UTF8.self))
         } else {
-            print(report.text())
+            print(report.text(colour: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
         }
         if !report.allWell { throw ExitCode(1) }
     }

@@ -12,7 +12,7 @@ struct BridgeHealthTests {
     static let degraded = ProbeVerdict(.degraded, reason: "GET /v1/models answered 503", httpStatus: 503)
     static let auth = ProbeVerdict(.authRequired, reason: "GET /v1/models answered 401", message: "Sign in.", httpStatus: 401)
 
-    @Test("the first verdict is taken at once, whatever it is", arguments: [live, down, degraded, auth])
+    @Test("a first live or auth_required verdict is taken at once", arguments: [live, auth])
     func firstVerdict(verdict: ProbeVerdict) {
         var health = BridgeHealth(start: start)
         #expect(health.state == .unknown)
@@ -20,6 +20,16 @@ struct BridgeHealthTests {
         #expect(transition?.from == .unknown)
         #expect(transition?.to == verdict.state)
         #expect(health.since == at(1))
+    }
+
+    @Test("a first failure is not believed alone: a bridge starting with the daemon is not called down", arguments: [down, degraded])
+    func firstFailure(verdict: ProbeVerdict) {
+        var health = BridgeHealth(start: start)
+        #expect(health.observe(verdict, at: at(1)) == nil)
+        #expect(health.state == .unknown)
+        #expect(health.reason == verdict.reason + " (not confirmed yet)")
+        #expect(health.observe(verdict, at: at(11))?.to == verdict.state)
+        #expect(health.since == at(11))
     }
 
     @Test("a live bridge goes down only after two failures in a row; one success brings it back")

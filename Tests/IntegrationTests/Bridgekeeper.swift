@@ -20,11 +20,21 @@ enum Bridgekeeper {
         return directory.appendingPathComponent("bridgekeeper")
     }
 
+    /// The environment the binary runs with: this one, plus a fresh `STATE_DIRECTORY` so a config
+    /// without `state_dir` does not put a database in the working directory.
+    static var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["STATE_DIRECTORY"] = FileManager.default.temporaryDirectory
+            .appendingPathComponent("bridgekeeper-test-state-\(UUID().uuidString)").path
+        return environment
+    }
+
     /// Runs to completion and captures both streams.
     static func run(_ arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = environment
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -48,6 +58,7 @@ enum Bridgekeeper {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = environment
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

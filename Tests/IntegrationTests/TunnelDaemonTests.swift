@@ -65,9 +65,13 @@ struct TunnelDaemonTests {
         try sshd.waitFor("the tunnel to be up", timeout: .seconds(30)) {
             (try? Self.tunnel(Self.status(config).json)["state"] as? String) == "up"
         }
+        // The bridge is probed through the tunnel (GET /v1/models reaches the target): live.
+        try sshd.waitFor("the bridge to be live", timeout: .seconds(15)) {
+            let json = (try? Self.status(config).json) ?? [:]
+            return ((json["bridges"] as? [[String: Any]])?.first?["state"] as? String) == "live"
+        }
         let up = try Self.status(config)
-        // The bridge is not probed yet (unknown), so not everything is well.
-        #expect(up.code == 1)
+        #expect(up.code == 0)
         let tunnel = Self.tunnel(up.json)
         #expect(tunnel["name"] as? String == "home")
         #expect(tunnel["since"] is String)
@@ -75,7 +79,8 @@ struct TunnelDaemonTests {
         #expect(sshd.listeners(port: listen) == ["127.0.0.1"])
         #expect(try TestClient.httpGet(port: listen, path: "/").status == 200)
         let bridge = (up.json["bridges"] as? [[String: Any]])?.first ?? [:]
-        #expect(bridge["state"] as? String == "unknown")
+        #expect(bridge["tunnel"] as? String == "home")
+        #expect(bridge["latency_ms"] is Double)
 
         let text = try Bridgekeeper.run(["status", "--config", config])
         #expect(text.output.contains("home"))

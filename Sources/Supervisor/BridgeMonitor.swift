@@ -1,0 +1,122 @@
+public import BridgeProbe
+public import Foundation
+import Synchronization
+public import TunnelManager
+
+/// Every bridge's state: its probe verdicts through ``BridgeHealth``'s hysteresis, overruled by
+/// its tunnel. While the tunnel a bridge names is in backoff, down, failed or exposed, the bridge is
+/// `tunnel_down` (at once, whatever the probes say); when the tunnel is up again the bridge is
+/// probed straight away. A tunnel that is only connecting changes nothing. A managed bridge caught
+/// listening beyond loopback is `exposed` for good (until the configuration changes).
+public final class BridgeMonitor: Sendable {
+    /// A bridge's change of state.
+    public struct Change: Sendable, Equatable {
+        /// The bridge.
+        public var bridge: String
+        /// The tunnel it names, if any.
+        public var tunnel: String?
+        /// From what to what, why, when.
+        public var transition: BridgeHealth.Transition
+
+        /// The change as the incident book takes it.
+        public var stateChange: StateChange {
+            .bridge(bridge, from: transition.from, to: transition.to, reason: transition.reason, message: transition.message, tunnel: tunnel)
+        }
+    }
+
+    private struct Entry {
+        let name: String
+        let tunnel: String?
+        let subscription: String?
+        var health: BridgeHealth
+        var lastProbe: ProbeResult?
+        var lastProbeAt: Date?
+        /// Set while the bridge's tunnel is not up.
+        var tunnelBlock: ProbeVerdict?
+        /// Set once a managed bridge was caught listening beyond loopback.
+        var exposure: ProbeVerdict?
+
+        /// Whether probes are kept without moving the state.
+        var isBlocked: Bool { tunnelBlock != nil || exposure != nil }
+    }
+
+    private let entries: Mutex<[Entry]>
+
+    /// Bridges from the configuration, all `unknown` as of `start`.
+    public init(bridges: [Configuration.Bridge], start: Date, failuresToFall: Int = 2, successesToRise: Int = 1) {
+        entries = Mutex(bridges.map { bridge in
+            Entry(
+                name: bridge.name, tunnel: bridge.tunnel, subscription: bridge.subscription,
+                health: BridgeHealth(failuresToFall: failuresToFall, successesToRise: successesToRise, start: start))
+        })
+    }
+
+    /// Takes in one probe; returns the change it caused. While the bridge's tunnel is not up the
+    /// result is kept (for its timings) but does not move the state.
+    public func observe(_ result: ProbeResult, at now: Date) -> Change? {
+        entries.withLock { entries in
+            guard let index = entries.firstIndex(where: { $0.name == result.bridge }) else { return nil }
+            entries[index].lastProbe = result
+            entries[index].lastProbeAt = now
+            guard !entries[index].isBlocked else { return nil }
+            return entries[index].health.observe(result.verdict, at: now).map {
+                Change(bridge: entries[index].name, tunnel: entries[index].tunnel, transition: $0)
+            }
+        }
+    }
+
+    /// Takes in the tunnels' current statuses; returns the changes this caused and the bridges to
+    /// probe now because their tunnel came back.
+    public func tunnelsChanged(_ tunnels: [TunnelStatus], at now: Date) -> (changes: [Change], probeNow: [String]) {
+        entries.withLock { entries in
+            var changes: [Change] = []
+            var probeNow: [String] = []
+            for index in entries.indices {
+                guard let name = entries[index].tunnel, let tunnel = tunnels.first(where: { $0.name == name }) else { continue }
+                switch tunnel.state {
+                case .up:
+                    if entries[index].tunnelBlock != nil {
+                        entries[index].tunnelBlock = nil
+                        probeNow.append(entries[index].name)
+                    }
+                case .connecting:
+                    continue
+                case .backoff, .down, .failed, .exposed:
+                    let detail = [tunnel.failure?.rawValue, tunnel.reason].compactMap { $0 }.joined(separator: ": ")
+                    let verdict = ProbeVerdict(.tunnelDown, reason: "tunnel \(name) is \(tunnel.state.rawValue)" + (detail.isEmpty ? "" : " (\(detail))"))
+                    entries[index].tunnelBlock = verdict
+                    if entries[index].exposure == nil, let transition = entries[index].health.observe(verdict, at: now) {
+                        changes.append(Change(bridge: entries[index].name, tunnel: name, transition: transition))
+                    }
+                }
+            }
+            return (changes, probeNow)
+        }
+    }
+
+    /// Marks a managed bridge `exposed`: it listened beyond loopback and was stopped. Nothing
+    /// moves it from there but a new configuration.
+    public func exposed(_ bridge: String, reason: String, at now: Date) -> Change? {
+        entries.withLock { entries in
+            guard let index = entries.firstIndex(where: { $0.name == bridge }) else { return nil }
+            let verdict = ProbeVerdict(.exposed, reason: reason, message: "restart it bound to 127.0.0.1, then reload")
+            entries[index].exposure = verdict
+            return entries[index].health.observe(verdict, at: now).map {
+                Change(bridge: entries[index].name, tunnel: entries[index].tunnel, transition: $0)
+            }
+        }
+    }
+
+    /// Every bridge's status, in config order.
+    public var statuses: [StatusReport.Bridge] {
+        entries.withLock { entries in
+            entries.map { entry in
+                StatusReport.Bridge(
+                    name: entry.name, state: entry.health.state.rawValue, since: entry.health.since, reason: entry.health.reason,
+                    message: entry.health.message, tunnel: entry.tunnel, subscription: entry.subscription,
+                    lastProbe: entry.lastProbeAt, latencyMs: entry.lastProbe?.timings.totalMs,
+                    httpStatus: entry.lastProbe?.verdict.httpStatus)
+            }
+        }
+    }
+}

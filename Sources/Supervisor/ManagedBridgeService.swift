@@ -1,0 +1,34 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+
+/// Runs every bridge that has a `command` for the daemon's lifetime and stops them on shutdown.
+/// A bridge caught listening beyond loopback is reported to `onExposed` (the monitor marks it
+/// `exposed`; the incident follows from that).
+public struct ManagedBridgeService: Service {
+    private let bridges: [ManagedBridge]
+
+    /// One ``ManagedBridge`` per configured bridge with a command.
+    public init(configuration: Configuration, logger: Logger, onExposed: @escaping @Sendable (String, String) -> Void) {
+        bridges = configuration.bridges.compactMap { bridge in
+            guard let command = bridge.command, !command.isEmpty else { return nil }
+            let name = bridge.name
+            return ManagedBridge(name: name, command: command, logger: logger) { state in
+                logger.info("managed bridge \(name): \(state)", metadata: ["bridge": "\(name)", "process": "\(state.name)"])
+                if case .exposed(let reason) = state { onExposed(name, reason) }
+            }
+        }
+    }
+
+    public func run() async throws {
+        for bridge in bridges { bridge.start() }
+        try? await gracefulShutdown()
+        // stop() blocks until each process group is gone: keep it off the cooperative pool.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                for bridge in bridges { bridge.stop() }
+                continuation.resume()
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+public import Foundation
+public import Logging
+public import Store
+import Synchronization
+
+/// Tells on-call what changed. Every bridge and tunnel state change goes through the
+/// ``IncidentBook``; in one database transaction the change is recorded, the incidents it opened,
+/// updated or resolved are saved, and one outbox message per notice and webhook is queued. Then
+/// each notice goes to the journal (or the log) and the ``WebhookSender`` is woken.
+///
+/// Open incidents are read back from the store at start, so a restart does not page again for an
+/// incident already sent, and reminders keep their schedule.
+public final class OnCall: Sendable {
+    private let store: Store
+    private let webhooks: [Configuration.Webhook]
+    private let journal: (any JournalWriter)?
+    private let sender: WebhookSender?
+    private let logger: Logger
+    private let book: Mutex<IncidentBook>
+
+    /// Restores the open incidents from `store`. `journal` nil means notices go to `logger` only.
+    public init(
+        store: Store, configuration: Configuration, journal: (any JournalWriter)?, sender: WebhookSender?, logger: Logger,
+        policy: NotificationPolicy = NotificationPolicy()
+    ) throws(StoreError) {
+        self.store = store
+        webhooks = configuration.webhooks
+        self.journal = journal
+        self.sender = sender
+        self.logger = logger
+        let tunnels = Dictionary(configuration.bridges.compactMap { bridge in bridge.tunnel.map { (bridge.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        book = Mutex(IncidentBook(policy: policy, bridgeTunnels: tunnels, restoring: .init(incidents: try store.openIncidents())))
+    }
+
+    /// Takes in one state change.
+    public func handle(_ change: StateChange, at now: Date) {
+        let transition = TransitionRecord(
+            time: now, kind: change.kind.rawValue, subject: change.subject, fromState: change.from, toState: change.to,
+            reason: change.reason, message: change.message)
+        record(transition: transition, at: now) { $0.handle(change, at: now) }
+    }
+
+    /// Sends reminders and flap settlements that are due; returns when to call again.
+    @discardableResult
+    public func tick(at now: Date) -> Date {
+        record(transition: nil, at: now) { $0.tick(at: now) }
+        let due = book.withLock { $0.nextDue() }
+        return min(due ?? now.addingTimeInterval(60), now.addingTimeInterval(60))
+    }
+
+    /// The incidents open now.
+    public var openIncidents: [IncidentRecord] { book.withLock { $0.openIncidents } }
+
+    private func record(transition: TransitionRecord?, at now: Date, _ step: (inout IncidentBook) -> [Notice]) {
+        let notices: [Notice] = book.withLock { book in
+            var notices = step(&book)
+            let incidents = book.takeChanges()
+            guard transition != nil || !incidents.isEmpty || !notices.isEmpty else { return [] }
+            do {
+                let batch = StoreBatch(transitions: transition.map { [$0] } ?? [], incidents: incidents)
+                // The messages are written in the same transaction, once new incidents have ids.
+                let stored = try store.commit(batch) { stored in
+                    for index in notices.indices where notices[index].incidentID == nil {
+                        notices[index].incidentID = stored.last { $0.key == notices[index].key }?.id
+                    }
+                    return notices.flatMap { notice in
+                        webhooks.map { webhook in
+                            let payload = WebhookPayload(notice: notice, format: webhook.format)
+                            return OutboxMessage(
+                                webhook: webhook.name, incidentId: notice.incidentID, incidentKey: notice.key, event: notice.event.rawValue,
+                                body: payload.body, contentType: payload.contentType, headers: payload.headers, createdAt: now,
+                                nextAttemptAt: now)
+                        }
+                    }
+                }
+                for incident in stored { if let id = incident.id { book.assign(id: id, toIncidentKeyed: incident.key) } }
+            } catch {
+                // The notices still reach the journal; the webhooks miss them, and the log says so.
+                logger.error("cannot record \(notices.count) notice(s) for webhooks: \(error)")
+            }
+            return notices
+        }
+        for notice in notices { announce(notice) }
+        if !notices.isEmpty && !webhooks.isEmpty { sender?.wake() }
+    }
+
+    private func announce(_ notice: Notice) {
+        if let journal {
+            do {
+                try journal.send(JournalEntry(notice: notice))
+                return
+            } catch {
+                logger.warning("cannot write to the journal (\(error)); logging the notice instead")
+            }
+        }
+        let level: Logger.Level = notice.priority >= .high ? .error : notice.priority >= .normal ? .warning : .notice
+        logger.log(
+            level: level, "\(notice.text)",
+            metadata: [
+                "event": "\(notice.event.rawValue)", "incident": "\(notice.incidentID.map(String.init) ?? "-")",
+                "subject": "\(notice.subject)", "state": "\(notice.state)",
+            ])
+    }
+}

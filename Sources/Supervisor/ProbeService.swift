@@ -1,0 +1,75 @@
+public import BridgeProbe
+public import Foundation
+public import Logging
+public import ServiceLifecycle
+public import Store
+public import TunnelManager
+
+/// Probes every bridge for the daemon's lifetime, follows the tunnels the bridges name, records
+/// each probe in the store, and hands every bridge state change to `onChange`.
+public struct ProbeService: Service {
+    /// The bridges' states, for `status` and the gateway's availability.
+    public let monitor: BridgeMonitor
+    private let scheduler: ProbeScheduler
+    private let tunnels: TunnelManager?
+    private let onChange: @Sendable (StateChange, Date) -> Void
+    private let logger: Logger
+
+    /// A service probing `targets`; `monitor` holds the states, `store` (if any) the probe rows.
+    public init(
+        targets: [ProbeTarget], monitor: BridgeMonitor, tunnels: TunnelManager?, store: Store?, logger: Logger,
+        onChange: @escaping @Sendable (StateChange, Date) -> Void
+    ) {
+        self.monitor = monitor
+        self.tunnels = tunnels
+        scheduler = ProbeScheduler(targets: targets) { result in
+            let now = Date()
+            do {
+                try store?.record(ProbeRecord(result, at: now))
+            } catch {
+                logger.error("cannot record a probe of \(result.bridge): \(error)", metadata: ["bridge": "\(result.bridge)"])
+            }
+            logger.debug(
+                "probe \(result.bridge): \(result.verdict.state.rawValue)",
+                metadata: ["bridge": "\(result.bridge)", "reason": "\(result.verdict.reason)", "ms": "\(result.timings.totalMs ?? 0)"])
+            if let change = monitor.observe(result, at: now) { Self.report(change, logger: logger, onChange) }
+        }
+        self.onChange = onChange
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        scheduler.start()
+        if let tunnels {
+            await withGracefulShutdownHandler {
+                for await _ in tunnels.changes().cancelOnGracefulShutdown() {
+                    let (changes, probeNow) = monitor.tunnelsChanged(tunnels.statuses, at: Date())
+                    for change in changes { Self.report(change, logger: logger, onChange) }
+                    for name in probeNow { scheduler.probeSoon(name) }
+                }
+            } onGracefulShutdown: {}
+        } else {
+            try? await gracefulShutdown()
+        }
+        // Stopping waits for probes in flight (each ends within its timeout): off the cooperative pool.
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                scheduler.stop()
+                continuation.resume()
+            }
+        }
+    }
+
+    private static func report(
+        _ change: BridgeMonitor.Change, logger: Logger, _ onChange: @Sendable (StateChange, Date) -> Void
+    ) {
+        let transition = change.transition
+        logger.info(
+            "bridge \(change.bridge): \(transition.to.rawValue)",
+            metadata: [
+                "bridge": "\(change.bridge)", "state": "\(transition.to.rawValue)", "prev_state": "\(transition.from.rawValue)",
+                "reason": "\(transition.reason)",
+            ])
+        onChange(change.stateChange, transition.at)
+    }
+}

@@ -1,0 +1,112 @@
+import BridgeProbe
+import Foundation
+import Supervisor
+import Testing
+import TunnelManager
+
+/// Bridge states follow their tunnel: probe verdicts through hysteresis, overruled while the
+/// tunnel is not up. Dates are injected.
+@Suite("BridgeMonitor")
+struct BridgeMonitorTests {
+    static let config = """
+        [gateway]
+        listen = "127.0.0.1:4000"
+
+        [[tunnels]]
+        name = "home"
+        mode = "inbound"
+          [[tunnels.forwards]]
+          listen = "127.0.0.1:3353"
+
+        [[bridges]]
+        name = "codex"
+        url = "http://127.0.0.1:3353"
+        api = "openai"
+        tunnel = "home"
+
+        [[bridges]]
+        name = "ollama"
+        url = "http://127.0.0.1:11434"
+        api = "ollama"
+        """
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    func at(_ seconds: Double) -> Date { start.addingTimeInterval(seconds) }
+
+    static func tunnel(_ state: TunnelState, failure: FailureClass? = nil) -> TunnelStatus {
+        var status = TunnelStatus(name: "home", mode: "inbound", forwards: [], now: Date())
+        status.state = state
+        status.failure = failure
+        status.reason = failure == nil ? nil : "no listener on 127.0.0.1:3353"
+        return status
+    }
+
+    static func result(_ bridge: String, _ state: BridgeState) -> ProbeResult {
+        ProbeResult(bridge: bridge, verdict: ProbeVerdict(state, reason: state.rawValue), timings: PhaseTimings(totalMs: 1.5))
+    }
+
+    @Test("a bridge on a tunnel that goes down is tunnel_down at once, ignores probes meanwhile, and is re-probed when it is back")
+    func followsTunnel() throws {
+        let configuration = try Configuration.parse(Self.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        #expect(monitor.observe(Self.result("codex", .live), at: at(1))?.transition.to == .live)
+
+        // Connecting changes nothing.
+        #expect(monitor.tunnelsChanged([Self.tunnel(.connecting)], at: at(2)).changes.isEmpty)
+
+        let down = monitor.tunnelsChanged([Self.tunnel(.down, failure: .disconnected)], at: at(3))
+        #expect(down.changes.map(\.bridge) == ["codex"])
+        #expect(down.changes.first?.transition.to == .tunnelDown)
+        #expect(down.changes.first?.transition.reason == "tunnel home is down (disconnected: no listener on 127.0.0.1:3353)")
+        #expect(down.changes.first?.tunnel == "home")
+        #expect(down.probeNow.isEmpty)
+
+        // A live probe while the tunnel is down does not bring the bridge back.
+        #expect(monitor.observe(Self.result("codex", .live), at: at(4)) == nil)
+        let codex = try #require(monitor.statuses.first { $0.name == "codex" })
+        #expect(codex.state == "tunnel_down")
+        #expect(codex.lastProbe == at(4))
+
+        let up = monitor.tunnelsChanged([Self.tunnel(.up)], at: at(5))
+        #expect(up.changes.isEmpty)
+        #expect(up.probeNow == ["codex"])
+        #expect(monitor.observe(Self.result("codex", .live), at: at(6))?.transition.from == .tunnelDown)
+    }
+
+    @Test("a bridge without a tunnel is untouched by tunnel changes; statuses keep config order and latency")
+    func independent() throws {
+        let configuration = try Configuration.parse(Self.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        _ = monitor.observe(Self.result("ollama", .live), at: at(1))
+        #expect(monitor.tunnelsChanged([Self.tunnel(.failed, failure: .authFailed)], at: at(2)).changes.map(\.bridge) == ["codex"])
+        let statuses = monitor.statuses
+        #expect(statuses.map(\.name) == ["codex", "ollama"])
+        #expect(statuses[1].state == "live")
+        #expect(statuses[1].latencyMs == 1.5)
+        #expect(statuses[0].state == "tunnel_down")
+    }
+
+    @Test("probe targets: a bridge behind an inbound tunnel reads a refusal as the tunnel's")
+    func targets() throws {
+        let targets = try Configuration.parse(Self.config, source: "t.toml").probeTargets
+        #expect(targets.map(\.throughTunnel) == [true, false])
+        #expect(targets.map(\.path) == ["/v1/models", "/api/version"])
+        #expect(targets[0].request.url == "http://127.0.0.1:3353/v1/models")
+    }
+}
+
+extension BridgeMonitorTests {
+    @Test("a managed bridge caught exposed stays exposed whatever probes and its tunnel say")
+    func exposedSticks() throws {
+        let configuration = try Configuration.parse(Self.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        _ = monitor.observe(Self.result("codex", .live), at: at(1))
+        let change = monitor.exposed("codex", reason: "listening on 0.0.0.0:3253 by python3 (pid 7)", at: at(2))
+        #expect(change?.transition.to == .exposed)
+        #expect(change?.transition.message == "restart it bound to 127.0.0.1, then reload")
+        for second in 3...6 { #expect(monitor.observe(Self.result("codex", .down), at: at(Double(second))) == nil) }
+        #expect(monitor.tunnelsChanged([Self.tunnel(.down, failure: .disconnected)], at: at(7)).changes.isEmpty)
+        _ = monitor.tunnelsChanged([Self.tunnel(.up)], at: at(8))
+        #expect(monitor.observe(Self.result("codex", .live), at: at(9)) == nil)
+        #expect(monitor.statuses.first?.state == "exposed")
+    }
+}
