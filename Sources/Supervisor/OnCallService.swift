@@ -1,21 +1,39 @@
 import Foundation
+public import Logging
 public import ServiceLifecycle
+public import Store
 
-/// Keeps on-call informed for the daemon's lifetime: delivers the webhook outbox and sends
-/// reminders and flap settlements when they are due.
+/// Keeps on-call informed for the daemon's lifetime: delivers the webhook outbox, sends
+/// reminders and flap settlements when they are due, and prunes the database hourly.
 public struct OnCallService: Service {
     private let onCall: OnCall
     private let sender: WebhookSender
+    private let store: Store
+    private let retention: Retention
+    private let logger: Logger
 
-    /// A service for `onCall`, whose outbox `sender` delivers.
-    public init(onCall: OnCall, sender: WebhookSender) {
+    /// A service for `onCall`, whose outbox `sender` delivers, pruning `store` by `retention`.
+    public init(onCall: OnCall, sender: WebhookSender, store: Store, retention: Retention = Retention(), logger: Logger) {
         self.onCall = onCall
         self.sender = sender
+        self.store = store
+        self.retention = retention
+        self.logger = logger
     }
 
     public func run() async throws {
         sender.start()
+        var pruned = Date.distantPast
         while !Task.isShuttingDownGracefully {
+            if Date().timeIntervalSince(pruned) >= 3600 {
+                pruned = Date()
+                do {
+                    let counts = try retention.prune(store, now: pruned)
+                    if counts.total > 0 { logger.info("pruned \(counts.total) old rows from the database") }
+                } catch {
+                    logger.error("cannot prune the database: \(error)")
+                }
+            }
             let next = onCall.tick(at: Date())
             let wait = max(0.05, next.timeIntervalSinceNow)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }

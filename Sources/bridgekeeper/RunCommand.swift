@@ -83,7 +83,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: SupervisorService(configuration: configuration, logger: logger)),
-                    .init(service: OnCallService(onCall: onCall, sender: sender)),
+                    .init(service: OnCallService(onCall: onCall, sender: sender, store: store, logger: logger)),
                     .init(service: TunnelService(manager: tunnels, logger: logger, onChange: onCall.handle)),
                     .init(service: managed),
                     .init(service: probes),
