@@ -130,24 +130,9 @@ public struct IncidentBook: Sendable {
             guard let incident = open[key] else { return [] }
             return [resolve(incident, from: from == .unknown ? incident.state : from.rawValue, to: to.rawValue, event: .recovered, at: now)]
         }
-        if var incident = open[key] {
-            let previous = incident.state
-            incident.reason = change.reason
-            incident.message = change.message
-            guard previous != to.rawValue else {
-                save(incident)
-                return []
-            }
-            incident.state = to.rawValue
-            incident.lastNotifiedAt = now
-            save(incident)
-            return [notice(.changed, for: incident, previousState: previous, at: now)]
-        }
-        let incident = IncidentRecord(
-            key: key, kind: StateChange.Kind.bridge.rawValue, subject: name, state: to.rawValue, reason: change.reason,
-            message: change.message, openedAt: now, lastNotifiedAt: now)
-        save(incident)
-        return [notice(.opened, for: incident, previousState: from.rawValue, at: now)]
+        return enterBadState(
+            key: key, kind: .bridge, subject: name, from: from.rawValue, to: to.rawValue, reason: change.reason,
+            message: change.message, bridges: [], at: now)
     }
 
     private mutating func handleTunnel(
@@ -164,26 +149,37 @@ public struct IncidentBook: Sendable {
             guard let incident = open[key] else { return [] }
             return [resolve(incident, from: from == .connecting ? incident.state : from.rawValue, to: to.rawValue, event: .recovered, at: now)]
         case .backoff, .down, .failed, .exposed:
-            let bridges = bridgesBehind(name)
-            if var incident = open[key] {
-                let previous = incident.state
-                incident.reason = reason.isEmpty ? nil : reason
-                incident.bridges = Array(Set(incident.bridges).union(bridges)).sorted()
-                guard previous != to.rawValue else {
-                    save(incident)
-                    return []
-                }
-                incident.state = to.rawValue
-                incident.lastNotifiedAt = now
-                save(incident)
-                return [notice(.changed, for: incident, previousState: previous, at: now)]
-            }
-            let incident = IncidentRecord(
-                key: key, kind: StateChange.Kind.tunnel.rawValue, subject: name, state: to.rawValue,
-                reason: reason.isEmpty ? nil : reason, bridges: bridges, openedAt: now, lastNotifiedAt: now)
-            save(incident)
-            return [notice(.opened, for: incident, previousState: from.rawValue, at: now)]
+            return enterBadState(
+                key: key, kind: .tunnel, subject: name, from: from.rawValue, to: to.rawValue,
+                reason: reason.isEmpty ? nil : reason, message: nil, bridges: bridgesBehind(name), at: now)
         }
+    }
+
+    /// A subject entered a bad state: opens its incident (`opened`), or updates the open one and
+    /// says so once when the state differs (`changed`); the same state again is silent.
+    private mutating func enterBadState(
+        key: String, kind: StateChange.Kind, subject: String, from: String, to: String, reason: String?, message: String?,
+        bridges: [String], at now: Date
+    ) -> [Notice] {
+        guard var incident = open[key] else {
+            let incident = IncidentRecord(
+                key: key, kind: kind.rawValue, subject: subject, state: to, reason: reason, message: message, bridges: bridges,
+                openedAt: now, lastNotifiedAt: now)
+            save(incident)
+            return [notice(.opened, for: incident, previousState: from, at: now)]
+        }
+        let previous = incident.state
+        incident.reason = reason
+        incident.message = message
+        incident.bridges = Array(Set(incident.bridges).union(bridges)).sorted()
+        guard previous != to else {
+            save(incident)
+            return []
+        }
+        incident.state = to
+        incident.lastNotifiedAt = now
+        save(incident)
+        return [notice(.changed, for: incident, previousState: previous, at: now)]
     }
 
     /// Every bridge known to follow `tunnel`, sorted.

@@ -29,7 +29,7 @@ public final class ManagedBridge: Sendable {
     private let current = Mutex<ManagedBridgeState>(.stopped)
     private let lifecycle = Mutex<Lifecycle>(.idle)
     private let grace = Mutex<Duration>(.seconds(5))
-    private let wake = WakeSignal()
+    private let wake = StopSignal()
     private let done = DispatchSemaphore(value: 0)
 
     private enum Lifecycle {
@@ -106,7 +106,7 @@ public final class ManagedBridge: Sendable {
             case .closed: return false
             }
         }
-        wake.raise()
+        wake.stop()
         guard mustWait else { return }
         done.wait()
         // Let any other caller waiting in stop() through as well.
@@ -130,7 +130,7 @@ public final class ManagedBridge: Sendable {
     private func run() {
         var backoff = self.backoff
         var random = SystemRandomNumberGenerator()
-        while !wake.isRaised {
+        while !wake.isStopped {
             publish(.starting)
             let lastExit: String
             do {
@@ -157,7 +157,7 @@ public final class ManagedBridge: Sendable {
             logger.warning(
                 "bridge process \(lastExit); restarting in \(until - now)", metadata: ["attempt": "\(backoff.attempt)"])
             publish(.backoff(until: until, lastExit: lastExit))
-            if wake.sleep(until: until) { break }
+            if wake.sleep(until - .now) { break }
         }
         publish(.stopped)
     }
@@ -173,7 +173,7 @@ public final class ManagedBridge: Sendable {
                 process.drain()
                 return .ended(ending)
             }
-            if wake.isRaised {
+            if wake.isStopped {
                 terminate(process)
                 return .stopped
             }

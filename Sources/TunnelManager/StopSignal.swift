@@ -1,14 +1,16 @@
 import Glibc
 import Synchronization
 
-/// Tells a tunnel's thread to stop, and wakes its poll(2) at once: a flag plus a self-pipe.
-final class StopSignal: Sendable {
+/// Tells a thread of its own (a tunnel's, a managed bridge's) to stop, and wakes its poll(2) at
+/// once: a flag plus a self-pipe. Once stopped, the descriptor stays readable.
+public final class StopSignal: Sendable {
     /// The descriptor to poll for readability.
-    let fd: Int32
+    public let fd: Int32
     private let writeFD: Int32
     private let flag = Atomic<Bool>(false)
 
-    init() {
+    /// A signal not raised yet.
+    public init() {
         var fds: [Int32] = [0, 0]
         // A socketpair, not a pipe: it takes SOCK_CLOEXEC atomically, so no child spawned on
         // another thread meanwhile inherits it.
@@ -24,17 +26,17 @@ final class StopSignal: Sendable {
     }
 
     /// Whether a stop was requested.
-    var isStopped: Bool { flag.load(ordering: .acquiring) }
+    public var isStopped: Bool { flag.load(ordering: .acquiring) }
 
     /// Requests a stop and wakes the thread.
-    func stop() {
+    public func stop() {
         flag.store(true, ordering: .releasing)
         var byte: UInt8 = 1
         _ = write(writeFD, &byte, 1)
     }
 
     /// Sleeps up to `duration`, returning early (true) when a stop is requested.
-    func sleep(_ duration: Duration) -> Bool {
+    public func sleep(_ duration: Duration) -> Bool {
         let deadline = ContinuousClock.now + duration
         while !isStopped {
             let remaining = deadline - .now

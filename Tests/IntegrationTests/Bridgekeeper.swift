@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built binary (next to the test bundle, as SwiftPM lays out products).
 enum Bridgekeeper {
@@ -97,6 +98,20 @@ enum Bridgekeeper {
             return true
         }
     }
+}
+
+/// The `[supervisor]` and `[gateway]` sections of a daemon config on free loopback ports, with
+/// its database in `state`.
+func daemonSections(state: String) throws -> String {
+    """
+    [supervisor]
+    control = "127.0.0.1:\(try TestSSHD.freePort())"
+    state_dir = "\(state)"
+
+    [gateway]
+    listen = "127.0.0.1:\(try TestSSHD.freePort())"
+
+    """
 }
 
 /// A temporary directory removed when the test ends.

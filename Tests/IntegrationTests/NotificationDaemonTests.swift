@@ -8,14 +8,7 @@ struct NotificationDaemonTests {
     static let hint = "Set MICROSOFT_CLIENT_ID or M365_COPILOT_ACCESS_TOKEN."
 
     static func config(state: String, bridge: String, webhook: String, command: String? = nil) throws -> String {
-        """
-        [supervisor]
-        control = "127.0.0.1:\(try TestSSHD.freePort())"
-        state_dir = "\(state)"
-
-        [gateway]
-        listen = "127.0.0.1:\(try TestSSHD.freePort())"
-
+        try daemonSections(state: state) + """
         [[bridges]]
         name = "m365"
         url = "\(bridge)"

@@ -16,14 +16,7 @@ struct ProbeDaemonTests {
         let nobody = try TestSSHD.freePort()
         let dir = try Scratch()
         let state = dir.path + "/state"
-        let config = try dir.write("bk.toml", """
-            [supervisor]
-            control = "127.0.0.1:\(try TestSSHD.freePort())"
-            state_dir = "\(state)"
-
-            [gateway]
-            listen = "127.0.0.1:\(try TestSSHD.freePort())"
-
+        let config = try dir.write("bk.toml", try daemonSections(state: state) + """
             [[bridges]]
             name = "codex"
             url = "\(live.url)"
@@ -97,14 +90,7 @@ struct ProbeDaemonTests {
     func unusableStateDirectory() throws {
         let dir = try Scratch()
         let blocker = try dir.write("file", "not a directory")
-        let config = try dir.write("bk.toml", """
-            [supervisor]
-            control = "127.0.0.1:\(try TestSSHD.freePort())"
-            state_dir = "\(blocker)/state"
-
-            [gateway]
-            listen = "127.0.0.1:\(try TestSSHD.freePort())"
-            """)
+        let config = try dir.write("bk.toml", try daemonSections(state: "\(blocker)/state"))
         let result = try Bridgekeeper.run(["run", "--config", config])
         #expect(result.status == 1)
         #expect(result.errors.contains("\(blocker)/state"), "\(result.errors)")
