@@ -4,7 +4,7 @@ import GRDB
 ///
 /// Append-only: a migration that has shipped is never edited, renamed or reordered, because
 /// databases in the field have already run it. Every change is a new migration registered after
-/// the last one (the gateway's request ledger comes next, in this same database). A database that
+/// the last one. A database that
 /// has run a migration this build does not know was written by a newer build, and `Store` refuses
 /// to open it rather than guess.
 ///
@@ -16,6 +16,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2", migrate: v2)
         return migrator
     }
 
@@ -89,6 +90,44 @@ enum Schema {
                 CREATE INDEX outbox_by_delivery ON outbox(delivered_at, next_attempt_at);
                 -- Pruning an incident nulls its messages' incident_id without a table scan.
                 CREATE INDEX outbox_by_incident ON outbox(incident_id);
+                """)
+    }
+
+    /// The gateway's request ledger: one row per request it answered.
+    private static func v2(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE requests (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time DATETIME NOT NULL,
+                    caller TEXT,
+                    client_app TEXT NOT NULL,
+                    surface TEXT NOT NULL,
+                    model_requested TEXT,
+                    model_served TEXT,
+                    bridge TEXT,
+                    stream BOOLEAN NOT NULL DEFAULT 0,
+                    status INTEGER NOT NULL,
+                    error_code TEXT,
+                    tokens_in INTEGER,
+                    tokens_out INTEGER,
+                    tokens_estimated BOOLEAN NOT NULL DEFAULT 0,
+                    latency_ms DOUBLE NOT NULL,
+                    ttfb_ms DOUBLE,
+                    cost_avoided DOUBLE,
+                    compression_operations INTEGER NOT NULL DEFAULT 0,
+                    compression_tokens_saved INTEGER NOT NULL DEFAULT 0
+                );
+                -- The request list, the daily metrics (a time range) and retention.
+                CREATE INDEX requests_by_time ON requests(time);
+                -- The request list filtered by caller, model or bridge, newest first.
+                CREATE INDEX requests_by_caller_time ON requests(caller, time);
+                CREATE INDEX requests_by_model_served_time ON requests(model_served, time);
+                -- The model filter matches requested OR served: each side of the OR needs its own index.
+                CREATE INDEX requests_by_model_requested_time ON requests(model_requested, time);
+                CREATE INDEX requests_by_bridge_time ON requests(bridge, time);
+                -- The clients summary groups by client app.
+                CREATE INDEX requests_by_client_app ON requests(client_app);
                 """)
     }
 }

@@ -1,6 +1,14 @@
 import GRDB
 
 extension Store {
+    /// Opens the database in `directory` migrated only up to `lastMigration` (e.g. `"v1"`), as an
+    /// older build would have left it; for tests of the upgrade path.
+    @_spi(Testing) public convenience init(
+        directory: String, migratingOnlyUpTo lastMigration: String
+    ) throws(StoreError) {
+        try self.init(directory: directory, migratingUpTo: lastMigration)
+    }
+
     /// Runs raw SQL; for tests that need to set up what the API cannot (an unknown migration).
     @_spi(Testing) public func executeForTesting(_ sql: String) throws(StoreError) {
         try write("cannot run test SQL") { db in try db.execute(sql: sql) }

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// Bridgekeeper's one database: probe results, state transitions, incidents and the webhook
-/// outbox, in `bridgekeeper.sqlite` under the state directory.
+/// Bridgekeeper's one database: probe results, state transitions, incidents, the webhook outbox
+/// and the gateway's request ledger, in `bridgekeeper.sqlite` under the state directory.
 ///
 /// WAL mode, so readers (the daemon's status, the CLI in another process) never wait for the
 /// writer; a write that meets another process's lock waits up to 5 seconds before failing with
@@ -21,7 +21,13 @@ public final class Store: Sendable {
     /// Opens (creating if missing) `directory/bridgekeeper.sqlite` and brings its schema up to date.
     /// The directory must exist. Errors name the path and what was wrong: a missing directory,
     /// one that is not writable, a file that is not a database, or a schema newer than this build.
-    public init(directory: String) throws(StoreError) {
+    public convenience init(directory: String) throws(StoreError) {
+        try self.init(directory: directory, migratingUpTo: nil)
+    }
+
+    /// Opens the database and runs its migrations up to and including `lastMigration` (all of
+    /// them when nil); tests use it to make a database as an older build left it.
+    init(directory: String, migratingUpTo lastMigration: String?) throws(StoreError) {
         let directory = directory.isEmpty ? "." : directory
         path = directory.hasSuffix("/") ? directory + Self.fileName : directory + "/" + Self.fileName
         try Self.checkAccess(directory: directory, file: path)
@@ -37,7 +43,7 @@ public final class Store: Sendable {
         } catch {
             throw StoreError("cannot open the database", path: path, error: error)
         }
-        try migrate()
+        try migrate(upTo: lastMigration)
     }
 
     private static func checkAccess(directory: String, file: String) throws(StoreError) {
@@ -63,7 +69,7 @@ public final class Store: Sendable {
         }
     }
 
-    private func migrate() throws(StoreError) {
+    private func migrate(upTo lastMigration: String?) throws(StoreError) {
         let migrator = Schema.migrator
         do {
             let applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
@@ -74,7 +80,18 @@ public final class Store: Sendable {
                     "the database was migrated by a newer bridgekeeper (unknown migrations: "
                         + unknown.joined(separator: ", ") + "); run that version or a newer one")
             }
-            try migrator.migrate(pool)
+            if let lastMigration {
+                // GRDB traps on an unknown target or a database already past it; refuse instead.
+                guard let last = migrator.migrations.firstIndex(of: lastMigration),
+                    applied.isSubset(of: migrator.migrations[...last])
+                else {
+                    throw StoreError(
+                        .newerSchema, path: path, "the database is not at or before migration \(lastMigration)")
+                }
+                try migrator.migrate(pool, upTo: lastMigration)
+            } else {
+                try migrator.migrate(pool)
+            }
         } catch {
             throw StoreError("cannot migrate the database", path: path, error: error)
         }

@@ -42,7 +42,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code(.conflict)
         /// An update named a row that does not exist.
         public static let notFound = Code(.notFound)
-        /// A record that must not be stored (a webhook URL or a credential header in the outbox).
+        /// A record that must not be stored (a webhook URL or a credential header in the outbox, a
+        /// request whose caller or client app looks like a credential).
         public static let invalidRecord = Code(.invalidRecord)
         /// The disk is full or an I/O operation failed.
         public static let ioFailure = Code(.ioFailure)

@@ -12,16 +12,21 @@ public struct Retention: Sendable, Equatable {
     public var resolvedIncidents: Duration = .seconds(90 * 86400)
     /// Delivered webhook messages.
     public var deliveredMessages: Duration = .seconds(30 * 86400)
+    /// The gateway's request ledger.
+    public var requests: Duration = .seconds(90 * 86400)
 
-    /// The defaults: probes 7 days, transitions and resolved incidents 90 days, delivered messages 30 days.
+    /// The defaults: probes 7 days, transitions, resolved incidents and the request ledger 90
+    /// days, delivered messages 30 days.
     public init() {}
 
     /// Deletes what is older than these periods at `now`.
     public func prune(_ store: Store, now: Date) throws(StoreError) -> PruneCounts {
-        try store.prune(
+        var counts = try store.prune(
             probesBefore: now.addingTimeInterval(-probes.timeInterval),
             transitionsBefore: now.addingTimeInterval(-transitions.timeInterval),
             resolvedBefore: now.addingTimeInterval(-resolvedIncidents.timeInterval),
             deliveredBefore: now.addingTimeInterval(-deliveredMessages.timeInterval))
+        counts.requests = try store.pruneRequests(before: now.addingTimeInterval(-requests.timeInterval))
+        return counts
     }
 }

@@ -16,14 +16,14 @@ import Testing
         #expect(try store.textForTesting("PRAGMA foreign_keys") == "1")
         #expect(try store.textForTesting("PRAGMA busy_timeout") == "5000")
         let tables = try store.columnForTesting("SELECT name FROM sqlite_master WHERE type = 'table'")
-        for table in ["probes", "transitions", "incidents", "outbox", "grdb_migrations"] {
+        for table in ["probes", "transitions", "incidents", "outbox", "requests", "grdb_migrations"] {
             #expect(tables.contains(table), "missing table \(table)")
         }
         let indexes = try store.columnForTesting("SELECT name FROM sqlite_master WHERE type = 'index'")
         for index in ["probes_by_bridge_time", "incidents_open_key", "outbox_by_delivery"] {
             #expect(indexes.contains(index), "missing index \(index)")
         }
-        #expect(try store.columnForTesting("SELECT identifier FROM grdb_migrations") == ["v1"])
+        #expect(try store.columnForTesting("SELECT identifier FROM grdb_migrations") == ["v1", "v2"])
         let openKey = try store.textForTesting("SELECT sql FROM sqlite_master WHERE name = 'incidents_open_key'")
         #expect(openKey?.contains("WHERE resolved_at IS NULL") == true)
     }

@@ -1,0 +1,145 @@
+public import Foundation
+import GRDB
+
+/// One request the gateway answered: who asked, through which surface, for which model, what was
+/// served by which bridge, how it went and what it cost. The ledger's one row per request.
+///
+/// Never a secret: `caller` and `clientApp` are names, and the store refuses a record in which
+/// either looks like a credential (see `Store.record(requests:)`).
+public struct RequestRecord: Sendable, Equatable {
+    /// The row id; nil until stored.
+    public var id: Int64?
+    /// When the request arrived.
+    public var time: Date
+    /// The `X-Caller` header, else the client key's name; nil when neither was given.
+    public var caller: String?
+    /// The client detected from `User-Agent`: `codex`, `claude-code`, `openai-python`,
+    /// `anthropic-python`, `curl`, `unknown`, …
+    public var clientApp: String
+    /// `chat.completions`, `responses`, `messages`, `messages.count_tokens` or `models`.
+    public var surface: String
+    /// The model the client asked for, as it spelled it (an alias is possible).
+    public var modelRequested: String?
+    /// The canonical id of the model actually served.
+    public var modelServed: String?
+    /// The bridge that served the request, or the last one tried.
+    public var bridge: String?
+    /// Whether the response was streamed (SSE).
+    public var stream: Bool
+    /// The HTTP status sent to the client.
+    public var status: Int
+    /// Why it failed, e.g. `bridge_auth_required`, `model_not_found`, `upstream_error`.
+    public var errorCode: String?
+    /// Input tokens.
+    public var tokensIn: Int?
+    /// Output tokens.
+    public var tokensOut: Int?
+    /// Whether the token counts are the gateway's estimates rather than the upstream's report.
+    public var tokensEstimated: Bool
+    /// Milliseconds until the last byte went to the client.
+    public var latencyMs: Double
+    /// Milliseconds until the first byte went to the client.
+    public var ttfbMs: Double?
+    /// What the request would have cost through the provider's API, in USD at list price.
+    public var costAvoided: Double?
+    /// How many compression operations the gateway applied to the request.
+    public var compressionOperations: Int
+    /// How many tokens those compressions saved.
+    public var compressionTokensSaved: Int
+
+    /// A request; `id` stays nil until the store assigns one.
+    public init(
+        id: Int64? = nil, time: Date, caller: String? = nil, clientApp: String, surface: String,
+        modelRequested: String? = nil, modelServed: String? = nil, bridge: String? = nil, stream: Bool = false,
+        status: Int, errorCode: String? = nil, tokensIn: Int? = nil, tokensOut: Int? = nil,
+        tokensEstimated: Bool = false, latencyMs: Double, ttfbMs: Double? = nil, costAvoided: Double? = nil,
+        compressionOperations: Int = 0, compressionTokensSaved: Int = 0
+    ) {
+        self.id = id
+        self.time = time
+        self.caller = caller
+        self.clientApp = clientApp
+        self.surface = surface
+        self.modelRequested = modelRequested
+        self.modelServed = modelServed
+        self.bridge = bridge
+        self.stream = stream
+        self.status = status
+        self.errorCode = errorCode
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.tokensEstimated = tokensEstimated
+        self.latencyMs = latencyMs
+        self.ttfbMs = ttfbMs
+        self.costAvoided = costAvoided
+        self.compressionOperations = compressionOperations
+        self.compressionTokensSaved = compressionTokensSaved
+    }
+}
+
+extension RequestRecord {
+    /// Longer than this, a caller or client app name is taken for a pasted key or token.
+    static let longestName = 200
+
+    /// Why this record must not be stored, or nil when it may. Never quotes the value: it may be a key.
+    var refusal: String? {
+        if Self.looksLikeCredential(caller) {
+            return "its caller looks like a credential"
+        }
+        if Self.looksLikeCredential(clientApp) {
+            return "its client app looks like a credential"
+        }
+        return nil
+    }
+
+    /// Whether `name` looks like an API key or an Authorization value rather than a name: it starts
+    /// with `sk-` or `Bearer ` (any case, after leading whitespace) or is longer than `longestName`.
+    static func looksLikeCredential(_ name: String?) -> Bool {
+        guard let name else { return false }
+        if name.count > longestName { return true }
+        let start = name.drop(while: \.isWhitespace).lowercased()
+        return start.hasPrefix("sk-") || start.hasPrefix("bearer ")
+    }
+
+    init(row: Row) throws {
+        self.init(
+            id: try row.decode(forColumn: "id"),
+            time: try row.decode(forColumn: "time"),
+            caller: try row.decode(forColumn: "caller"),
+            clientApp: try row.decode(forColumn: "client_app"),
+            surface: try row.decode(forColumn: "surface"),
+            modelRequested: try row.decode(forColumn: "model_requested"),
+            modelServed: try row.decode(forColumn: "model_served"),
+            bridge: try row.decode(forColumn: "bridge"),
+            stream: try row.decode(forColumn: "stream"),
+            status: try row.decode(forColumn: "status"),
+            errorCode: try row.decode(forColumn: "error_code"),
+            tokensIn: try row.decode(forColumn: "tokens_in"),
+            tokensOut: try row.decode(forColumn: "tokens_out"),
+            tokensEstimated: try row.decode(forColumn: "tokens_estimated"),
+            latencyMs: try row.decode(forColumn: "latency_ms"),
+            ttfbMs: try row.decode(forColumn: "ttfb_ms"),
+            costAvoided: try row.decode(forColumn: "cost_avoided"),
+            compressionOperations: try row.decode(forColumn: "compression_operations"),
+            compressionTokensSaved: try row.decode(forColumn: "compression_tokens_saved")
+        )
+    }
+
+    /// Inserts the row (ignoring `id`) and returns the new id.
+    func insert(_ db: Database) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO requests (time, caller, client_app, surface, model_requested, model_served, bridge,
+                                      stream, status, error_code, tokens_in, tokens_out, tokens_estimated,
+                                      latency_ms, ttfb_ms, cost_avoided, compression_operations,
+                                      compression_tokens_saved)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                time, caller, clientApp, surface, modelRequested, modelServed, bridge, stream, status, errorCode,
+                tokensIn, tokensOut, tokensEstimated, latencyMs, ttfbMs, costAvoided, compressionOperations,
+                compressionTokensSaved,
+            ])
+        return db.lastInsertedRowID
+    }
+}
