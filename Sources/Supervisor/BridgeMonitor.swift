@@ -109,14 +109,19 @@ public final class BridgeMonitor: Sendable {
 
     /// Every bridge's status, in config order.
     public var statuses: [StatusReport.Bridge] {
-        entries.withLock { entries in
-            entries.map { entry in
-                StatusReport.Bridge(
-                    name: entry.name, state: entry.health.state.rawValue, since: entry.health.since, reason: entry.health.reason,
-                    message: entry.health.message, tunnel: entry.tunnel, subscription: entry.subscription,
-                    lastProbe: entry.lastProbeAt, latencyMs: entry.lastProbe?.timings.totalMs,
-                    httpStatus: entry.lastProbe?.verdict.httpStatus)
-            }
-        }
+        entries.withLock { entries in entries.map(Self.status) }
+    }
+
+    /// One bridge's status.
+    public func status(of bridge: String) -> StatusReport.Bridge? {
+        entries.withLock { entries in entries.first { $0.name == bridge }.map(Self.status) }
+    }
+
+    private static func status(_ entry: Entry) -> StatusReport.Bridge {
+        StatusReport.Bridge(
+            name: entry.name, state: entry.health.state.rawValue, since: entry.health.since, reason: entry.health.reason,
+            message: entry.health.message, tunnel: entry.tunnel, subscription: entry.subscription,
+            lastProbe: entry.lastProbeAt, latencyMs: entry.lastProbe?.timings.totalMs,
+            httpStatus: entry.lastProbe?.verdict.httpStatus)
     }
 }

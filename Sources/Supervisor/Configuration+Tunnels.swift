@@ -33,7 +33,7 @@ extension Configuration {
         try Self.allowed(supervisor.control, policy: policy, source: source)
     }
 
-    private static func allowed(_ value: Located<String>, policy: ExposurePolicy, source: String) throws(ConfigurationError) -> BindAddress {
+    static func allowed(_ value: Located<String>, policy: ExposurePolicy, source: String) throws(ConfigurationError) -> BindAddress {
         switch policy.check(bind: value.value) {
         case .allowed(let address), .excepted(let address, _):
             return address

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeProbe
+import Gateway
 import Foundation
 import Logging
 import Policy
@@ -47,9 +48,11 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "bridgekeeper")
         let specs: [TunnelSpec]
         let controlAddress: BindAddress
+        let gatewayConfiguration: GatewayConfiguration
         do {
             specs = try configuration.tunnelSpecs(policy: policy, environment: ProcessInfo.processInfo.environment)
             controlAddress = try configuration.controlAddress(policy: policy)
+            gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy)
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))
             throw ExitCode(2)
@@ -76,6 +79,8 @@ struct RunCommand: AsyncParsableCommand {
         let managed = ManagedBridgeService(configuration: configuration, logger: logger) { bridge, reason in
             if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onCall.handle(change.stateChange, at: change.transition.at) }
         }
+        let ledger = LedgerWriter(store: store, logger: logger)
+        let gateway = GatewayService(configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger, logger: logger)
         let control = ControlServer.application(address: controlAddress, logger: logger) {
             StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started)
         }
@@ -87,10 +92,12 @@ struct RunCommand: AsyncParsableCommand {
                     .init(service: TunnelService(manager: tunnels, logger: logger, onChange: onCall.handle)),
                     .init(service: managed),
                     .init(service: probes),
+                    .init(service: gateway),
                     .init(service: control),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        defer { ledger.close() }  // every request answered before shutdown has its row
         try await group.run()
     }
 

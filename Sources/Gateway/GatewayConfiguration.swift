@@ -1,0 +1,97 @@
+/// What the gateway serves and where: built by the Supervisor from the checked config.
+public struct GatewayConfiguration: Sendable {
+    /// The wire API a bridge speaks.
+    public enum API: String, Sendable {
+        case openai, anthropic, ollama
+    }
+
+    /// A bridge the gateway can send requests to.
+    public struct Bridge: Sendable, Equatable {
+        /// The bridge's name (routes name it).
+        public var name: String
+        /// Its base URL, e.g. `http://127.0.0.1:3353` (policy-checked: loopback).
+        public var baseURL: String
+        /// What it speaks.
+        public var api: API
+        /// The subscription it turns into an API, for the dashboard.
+        public var subscription: String?
+
+        /// Makes a bridge.
+        public init(name: String, baseURL: String, api: API, subscription: String? = nil) {
+            self.name = name
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.api = api
+            self.subscription = subscription
+        }
+    }
+
+    /// List prices in USD per million tokens.
+    public struct Price: Sendable, Equatable {
+        public var inputPerMTok: Double
+        public var outputPerMTok: Double
+
+        /// Makes a price.
+        public init(inputPerMTok: Double, outputPerMTok: Double) {
+            self.inputPerMTok = inputPerMTok
+            self.outputPerMTok = outputPerMTok
+        }
+
+        /// What `input` and `output` tokens would cost at this price.
+        public func cost(input: Int, output: Int) -> Double {
+            (Double(input) * inputPerMTok + Double(output) * outputPerMTok) / 1_000_000
+        }
+    }
+
+    /// A model clients can ask for.
+    public struct Model: Sendable, Equatable {
+        /// The canonical id (listed by `/v1/models`, sent to the bridge).
+        public var id: String
+        /// Other names accepted in requests.
+        public var aliases: [String]
+        /// Bridges in priority order.
+        public var routes: [String]
+        /// List price, for "API cost avoided".
+        public var price: Price?
+
+        /// Makes a model.
+        public init(id: String, aliases: [String] = [], routes: [String], price: Price? = nil) {
+            self.id = id
+            self.aliases = aliases
+            self.routes = routes
+            self.price = price
+        }
+    }
+
+    /// The policy-checked host to listen on (`127.0.0.1`).
+    public var host: String
+    /// The port (0: any free port; the service reports the one bound).
+    public var port: Int
+    /// Bridges by name.
+    public var bridges: [Bridge]
+    /// Models in config order.
+    public var models: [Model]
+    /// Request bodies above this are refused with 413.
+    public var maxBodyBytes: Int
+    /// Connecting to a bridge must succeed within this.
+    public var connectTimeout: Duration
+    /// A bridge silent for this long (between bytes) is given up on.
+    public var readTimeout: Duration
+    /// A client connection idle for this long (also while sending its request) is closed.
+    public var clientIdleTimeout: Duration
+
+    /// Makes a configuration; limits default to 8 MiB bodies, 2 s connect, 300 s upstream silence,
+    /// 60 s client idle.
+    public init(
+        host: String, port: Int, bridges: [Bridge], models: [Model], maxBodyBytes: Int = 8 << 20,
+        connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60)
+    ) {
+        self.host = host
+        self.port = port
+        self.bridges = bridges
+        self.models = models
+        self.maxBodyBytes = maxBodyBytes
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.clientIdleTimeout = clientIdleTimeout
+    }
+}

@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+public import ServiceLifecycle
+
+/// The gateway: a Hummingbird server on the policy-checked address, sending requests to bridges
+/// through a pooled AsyncHTTPClient. `run()` returns on graceful shutdown after requests in flight
+/// are answered (Hummingbird drains its connections), then closes the client.
+public struct GatewayService: Service {
+    private let configuration: GatewayConfiguration
+    private let availability: any AvailabilitySource
+    private let ledger: (any RequestLedger)?
+    private let logger: Logger
+    private let onListening: @Sendable (Int) async -> Void
+
+    /// A gateway for `configuration`; `availability` says which bridges can serve, `ledger` keeps
+    /// one row per request, `onListening` hears the bound port (useful with port 0).
+    public init(
+        configuration: GatewayConfiguration, availability: any AvailabilitySource, ledger: (any RequestLedger)?, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.availability = availability
+        self.ledger = ledger
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        var clientConfiguration = HTTPClient.Configuration(
+            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: Self.timeAmount(configuration.readTimeout)))
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        clientConfiguration.decompression = .disabled
+        clientConfiguration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let catalog = ModelCatalog(configuration.models)
+        let upstream = UpstreamRouter(
+            bridges: Dictionary(configuration.bridges.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+            availability: availability, breakers: BreakerBoard(), client: client)
+        let chat = ChatCompletionsEndpoint(
+            catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes, ledger: ledger, logger: logger)
+        let models = ModelsEndpoint(catalog: catalog, availability: availability)
+
+        let router = Router()
+        router.get("/v1/models", use: models.handle)
+        router.post("/v1/chat/completions", use: chat.handle)
+        let onListening = onListening
+        let application = Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: Self.timeAmount(configuration.clientIdleTimeout))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        do {
+            try await application.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import Store
+
+/// One request's ledger row, filled in as the request goes.
+struct LedgerEntry: Sendable {
+    private let started = ContinuousClock.now
+    private let time = Date()
+    private var firstByte: ContinuousClock.Instant?
+    let caller: String?
+    let clientApp: String
+    let surface: String
+    var modelRequested: String?
+    var modelServed: String?
+    var bridge: String?
+    var stream = false
+    var status = 0
+    var errorCode: String?
+    var usage: TokenUsage?
+    var price: GatewayConfiguration.Price?
+    private var latencyMs = 0.0
+
+    init(request: Request, surface: String) {
+        caller = Self.caller(request.headers[.init("X-Caller")!])
+        clientApp = ClientApp.detect(userAgent: request.headers[.userAgent])
+        self.surface = surface
+    }
+
+    /// The first byte is about to go to the client.
+    mutating func markFirstByte() {
+        if firstByte == nil { firstByte = .now }
+    }
+
+    /// The last byte went to the client.
+    mutating func finish(status: Int, errorCode: String?) {
+        let now = ContinuousClock.now
+        self.status = status
+        self.errorCode = errorCode
+        if firstByte == nil { firstByte = now }
+        latencyMs = Self.milliseconds(started.duration(to: now))
+    }
+
+    var record: RequestRecord {
+        RequestRecord(
+            time: time, caller: caller, clientApp: clientApp, surface: surface, modelRequested: modelRequested,
+            modelServed: modelServed, bridge: bridge, stream: stream, status: status, errorCode: errorCode,
+            tokensIn: usage?.input, tokensOut: usage?.output, tokensEstimated: usage?.estimated ?? false, latencyMs: latencyMs,
+            ttfbMs: firstByte.map { Self.milliseconds(started.duration(to: $0)) },
+            costAvoided: usage.flatMap { usage in price.map { $0.cost(input: usage.input, output: usage.output) } })
+    }
+
+    /// `X-Caller`, if it is a short printable name (anything else is dropped, never stored).
+    private static func caller(_ header: String?) -> String? {
+        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty, header.count <= 64,
+            header.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }),
+            !header.hasPrefix("sk-"), !header.lowercased().hasPrefix("bearer ")
+        else { return nil }
+        return header
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+}

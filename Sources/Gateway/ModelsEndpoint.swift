@@ -1,0 +1,31 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `GET /v1/models`: canonical ids only (aliases are accepted in requests, not listed), each with
+/// its availability in a `bridgekeeper` extension field: whether any route can serve it now, and
+/// each route's state.
+struct ModelsEndpoint: Sendable {
+    let catalog: ModelCatalog
+    let availability: any AvailabilitySource
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        var data: [[String: Any]] = []
+        for model in catalog.models {
+            var routes: [[String: Any]] = []
+            for bridge in model.routes {
+                switch await availability.availability(of: bridge) {
+                case .usable: routes.append(["bridge": bridge, "usable": true])
+                case .unusable(let code, let hint): routes.append(["bridge": bridge, "usable": false, "code": code, "reason": hint])
+                }
+            }
+            data.append([
+                "id": model.id, "object": "model", "created": 0, "owned_by": "bridgekeeper",
+                "bridgekeeper": ["available": routes.contains { $0["usable"] as? Bool == true }, "routes": routes],
+            ])
+        }
+        let body = try JSONSerialization.data(withJSONObject: ["object": "list", "data": data], options: [.sortedKeys])
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,7 @@
+public import Store
+
+/// Where the gateway records one row per request. The daemon's is a ``LedgerWriter``.
+public protocol RequestLedger: Sendable {
+    /// Records a finished request (never blocks on the database).
+    func record(_ entry: RequestRecord)
+}
