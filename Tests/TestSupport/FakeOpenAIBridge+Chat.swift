@@ -1,0 +1,134 @@
+import Foundation
+
+extension FakeOpenAIBridge {
+    /// The deterministic answer to one chat completion request, as a `chat.completion` object or
+    /// as the data of its stream events.
+    struct Completion {
+        /// The `created` timestamp of every answer, fixed so answers compare equal.
+        static let created = 1_700_000_000
+
+        private enum Output {
+            case text(String)
+            case toolCall(name: String)
+        }
+
+        private let id: String
+        private let model: String
+        private let output: Output
+        private let promptTokens: Int
+        private let completionTokens: Int
+
+        init(request: [String: Any], id: String, fallbackModel: String) {
+            self.id = id
+            model = request["model"] as? String ?? fallbackModel
+            let messages = request["messages"] as? [[String: Any]] ?? []
+            promptTokens = messages.reduce(0) { $0 + Usage.words(Self.text(of: $1["content"])) }
+
+            let last = messages.last { ["user", "tool"].contains($0["role"] as? String) }
+            let lastText = Self.text(of: last?["content"])
+            let tools = request["tools"] as? [[String: Any]] ?? []
+            let function = tools.first?["function"] as? [String: Any]
+            let toolsAllowed = !tools.isEmpty && request["tool_choice"] as? String != "none"
+            if toolsAllowed, messages.last?["role"] as? String == "user", lastText.lowercased().contains("weather") {
+                let name = function?["name"] as? String ?? "tool"
+                output = .toolCall(name: name)
+                completionTokens = Usage.words("\(name) \(FakeOpenAIBridge.toolCallArguments)")
+            } else {
+                let text = FakeOpenAIBridge.replyText(echoing: lastText)
+                output = .text(text)
+                completionTokens = Usage.words(text)
+            }
+        }
+
+        /// The `chat.completion` object.
+        func object(includeUsage: Bool) -> [String: Any] {
+            var message: [String: Any] = ["role": "assistant", "refusal": NSNull()]
+            switch output {
+            case .text(let text):
+                message["content"] = text
+            case .toolCall(let name):
+                message["content"] = NSNull()
+                message["tool_calls"] = [
+                    [
+                        "id": FakeOpenAIBridge.toolCallID, "type": "function",
+                        "function": ["name": name, "arguments": FakeOpenAIBridge.toolCallArguments],
+                    ] as [String: Any]
+                ]
+            }
+            var object: [String: Any] = [
+                "id": id, "object": "chat.completion", "created": Self.created, "model": model,
+                "system_fingerprint": "fp_fake",
+                "choices": [["index": 0, "message": message, "logprobs": NSNull(), "finish_reason": finishReason] as [String: Any]],
+            ]
+            if includeUsage { object["usage"] = usage }
+            return object
+        }
+
+        /// The data of every stream event, `[DONE]` last.
+        func events(includeUsage: Bool) -> [String] {
+            var deltas: [[String: Any]] = []
+            switch output {
+            case .text(let text):
+                let words = text.split(separator: " ").map(String.init)
+                for (index, word) in words.enumerated() {
+                    deltas.append(index == 0 ? ["role": "assistant", "content": word] : ["content": " " + word])
+                }
+            case .toolCall(let name):
+                let call: [String: Any] = [
+                    "index": 0, "id": FakeOpenAIBridge.toolCallID, "type": "function",
+                    "function": ["name": name, "arguments": ""],
+                ]
+                deltas.append(["role": "assistant", "content": NSNull(), "tool_calls": [call]])
+                for fragment in Self.fragments(of: FakeOpenAIBridge.toolCallArguments) {
+                    deltas.append(["tool_calls": [["index": 0, "function": ["arguments": fragment]] as [String: Any]]])
+                }
+            }
+            var events = deltas.map { chunk(choice(delta: $0, finishReason: NSNull()), includeUsage: includeUsage) }
+            events.append(chunk(choice(delta: [:], finishReason: finishReason), includeUsage: includeUsage))
+            if includeUsage {
+                var last = chunk(nil, includeUsage: true)
+                last["usage"] = usage
+                events.append(last)
+            }
+            return events.map(FakeOpenAIBridge.encode) + ["[DONE]"]
+        }
+
+        private var finishReason: String {
+            if case .toolCall = output { return "tool_calls" }
+            return "stop"
+        }
+
+        private var usage: [String: Any] {
+            ["prompt_tokens": promptTokens, "completion_tokens": completionTokens, "total_tokens": promptTokens + completionTokens]
+        }
+
+        private func choice(delta: [String: Any], finishReason: Any) -> [String: Any] {
+            ["index": 0, "delta": delta, "logprobs": NSNull(), "finish_reason": finishReason]
+        }
+
+        /// A `chat.completion.chunk` with the given choice (none for the usage chunk); with
+        /// `includeUsage`, `"usage": null` as OpenAI sends on every chunk before the usage chunk.
+        private func chunk(_ choice: [String: Any]?, includeUsage: Bool) -> [String: Any] {
+            var object: [String: Any] = [
+                "id": id, "object": "chat.completion.chunk", "created": Self.created, "model": model,
+                "system_fingerprint": "fp_fake", "choices": choice.map { [$0] } ?? [],
+            ]
+            if includeUsage { object["usage"] = NSNull() }
+            return object
+        }
+
+        /// `text` in three pieces of about equal length, as OpenAI streams tool-call arguments.
+        private static func fragments(of text: String) -> [String] {
+            let characters = Array(text)
+            let size = max(1, (characters.count + 2) / 3)
+            return stride(from: 0, to: characters.count, by: size).map { String(characters[$0..<min($0 + size, characters.count)]) }
+        }
+
+        /// A message's text: a string `content`, or the `text` of its content parts joined by spaces.
+        private static func text(of content: Any?) -> String {
+            if let text = content as? String { return text }
+            let parts = content as? [[String: Any]] ?? []
+            return parts.compactMap { $0["text"] as? String }.joined(separator: " ")
+        }
+    }
+}

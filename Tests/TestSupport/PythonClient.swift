@@ -1,0 +1,249 @@
+public import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs Python scripts with the repository's `.venv` (made by `scripts/setup`), which holds the
+/// official `openai` and `anthropic` SDKs, so tests can drive the gateway with real clients.
+///
+/// The child runs isolated (`python -I`: no `PYTHON*` variables, no user site, the working
+/// directory not on `sys.path`). Its environment is this process's without
+/// proxy variables and without inherited `OPENAI_*`/`ANTHROPIC_*` settings, with `NO_PROXY=*`
+/// (tests only talk to loopback), plus the variables the test passes. Spawned with `posix_spawn`;
+/// killed with SIGKILL when it outlives its timeout.
+public enum PythonClient {
+    /// What a script did.
+    public struct Result: Sendable, CustomStringConvertible {
+        /// The exit status, or 128 + the signal number if a signal ended it (137 after a timeout).
+        public let status: Int32
+        /// Everything the script wrote to stdout.
+        public let stdout: String
+        /// Everything the script wrote to stderr (a traceback, when it raised).
+        public let stderr: String
+        /// Whether the script was killed for outliving its timeout.
+        public let timedOut: Bool
+
+        /// stdout parsed as JSON (surrounding whitespace ignored).
+        public func json() throws -> Any {
+            do {
+                return try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
+            } catch {
+                throw Failure("stdout is not JSON: \(error)\n\(self)")
+            }
+        }
+
+        /// stdout parsed as a JSON object.
+        public func jsonObject() throws -> [String: Any] {
+            guard let object = try json() as? [String: Any] else { throw Failure("stdout is not a JSON object\n\(self)") }
+            return object
+        }
+
+        /// stdout decoded as `type`.
+        public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do {
+                return try JSONDecoder().decode(type, from: Data(stdout.utf8))
+            } catch {
+                throw Failure("stdout does not decode as \(type): \(error)\n\(self)")
+            }
+        }
+
+        /// The status, stdout and stderr, for failure messages.
+        public var description: String {
+            "python exited \(status)\(timedOut ? " (killed after its timeout)" : "")\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)"
+        }
+    }
+
+    /// Why a script could not be run or its output not read.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What went wrong.
+        public let description: String
+
+        /// Makes a failure with the given message.
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// The repository root, found from this file's path.
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // TestSupport
+        .deletingLastPathComponent()  // Tests
+        .deletingLastPathComponent()
+
+    /// `.venv/bin/python` in the repository root, or `$BRIDGEKEEPER_TEST_PYTHON` when set (to run
+    /// the client tests against other SDK versions).
+    public static var interpreter: String {
+        if let path = ProcessInfo.processInfo.environment["BRIDGEKEEPER_TEST_PYTHON"], !path.isEmpty { return path }
+        return repositoryRoot.appendingPathComponent(".venv/bin/python").path
+    }
+
+    /// Runs `script` to completion and captures its output; blocks the calling thread.
+    ///
+    /// - Parameters:
+    ///   - script: the program, passed to `python -I -c`.
+    ///   - environment: variables added for the child, e.g. `OPENAI_BASE_URL`, `OPENAI_API_KEY`.
+    ///   - timeout: how long the script may run before it is killed.
+    /// - Throws: ``Failure`` if `.venv` is missing or the child cannot be spawned; a script that
+    ///   fails or times out is a ``Result``, not an error.
+    public static func run(
+        _ script: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) throws -> Result {
+        guard FileManager.default.isExecutableFile(atPath: interpreter) else {
+            throw Failure("\(interpreter) is missing: run scripts/setup to create .venv with the openai and anthropic SDKs")
+        }
+        let output = Capture()
+        let errors = Capture()
+        let pid = try spawn(
+            [interpreter, "-I", "-c", script], environment: childEnvironment(environment),
+            stdout: output, stderr: errors)
+
+        var status: Int32?
+        var timedOut = false
+        let deadline = ContinuousClock.now + timeout
+        while status == nil {
+            var raw: Int32 = 0
+            let result = waitpid(pid, &raw, WNOHANG)
+            if result == pid {
+                status = decode(raw)
+            } else if result < 0 && errno != EINTR {
+                throw Failure("waitpid: \(String(cString: strerror(errno)))")
+            } else if ContinuousClock.now >= deadline {
+                timedOut = true
+                kill(pid, SIGKILL)
+                while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+                status = decode(raw)
+            } else {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
+        // A grandchild that kept the pipes open could hold them forever; do not wait on it long.
+        let limit = Date(timeIntervalSinceNow: 2)
+        return Result(
+            status: status ?? -1, stdout: output.text(waitingUntil: limit), stderr: errors.text(waitingUntil: limit),
+            timedOut: timedOut)
+    }
+
+    /// Runs `script` like ``run(_:environment:timeout:)`` on a thread of its own, so waiting never
+    /// ties up a thread of the cooperative pool (which in-process servers may need meanwhile).
+    public static func run(
+        _ script: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Swift.Result { try run(script, environment: environment, timeout: timeout) })
+            }
+            thread.name = "PythonClient"
+            thread.start()
+        }
+    }
+
+    // MARK: Internals
+
+    /// This process's environment, cleaned for a loopback-only client, plus `extra`.
+    static func childEnvironment(_ extra: [String: String]) -> [String: String] {
+        let proxies: Set<String> = ["http_proxy", "https_proxy", "all_proxy", "no_proxy"]
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            let upper = key.uppercased()
+            return !proxies.contains(key.lowercased()) && !upper.hasPrefix("OPENAI_") && !upper.hasPrefix("ANTHROPIC_")
+        }
+        environment["NO_PROXY"] = "*"
+        environment["no_proxy"] = "*"
+        environment.merge(extra) { _, new in new }
+        return environment
+    }
+
+    /// Collects a pipe's bytes on a thread of its own until EOF.
+    private final class Capture: @unchecked Sendable {
+        // `condition` guards `data` and `done`.
+        private let condition = NSCondition()
+        private var data: [UInt8] = []
+        private var done = false
+
+        func pump(_ fd: Int32) {
+            let thread = Thread { [self] in
+                var buffer = [UInt8](repeating: 0, count: 16384)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if count < 0 && errno == EINTR { continue }
+                    if count <= 0 { break }
+                    condition.withLock { data += buffer.prefix(count) }
+                }
+                close(fd)
+                condition.withLock { done = true }
+                condition.broadcast()
+            }
+            thread.name = "PythonClient-pipe"
+            thread.start()
+        }
+
+        func text(waitingUntil limit: Date) -> String {
+            condition.lock()
+            defer { condition.unlock() }
+            while !done && condition.wait(until: limit) {}
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    /// `posix_spawn` with stdin `/dev/null`, stdout and stderr into pipes
+    /// read by the captures, default signal dispositions and an empty signal mask.
+    private static func spawn(
+        _ arguments: [String], environment: [String: String], stdout: Capture, stderr: Capture
+    ) throws -> Int32 {
+        // Close-on-exec socket pairs (Glibc does not export pipe2), so children spawned meanwhile
+        // by other tests do not hold them open.
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        guard socketpair(AF_UNIX, type, 0, &outPipe) == 0 else {
+            throw Failure("socketpair: \(String(cString: strerror(errno)))")
+        }
+        guard socketpair(AF_UNIX, type, 0, &errPipe) == 0 else {
+            close(outPipe[0])
+            close(outPipe[1])
+            throw Failure("socketpair: \(String(cString: strerror(errno)))")
+        }
+        defer {
+            close(outPipe[1])
+            close(errPipe[1])
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard result == 0 else {
+            [outPipe[0], errPipe[0]].forEach { close($0) }
+            throw Failure("posix_spawn \(arguments[0]): \(String(cString: strerror(result)))")
+        }
+        stdout.pump(outPipe[0])
+        stderr.pump(errPipe[0])
+        return pid
+    }
+
+    private static func decode(_ status: Int32) -> Int32 {
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+}
