@@ -15,7 +15,7 @@ struct ChatCompletionsEndpoint: Sendable {
     let catalog: ModelCatalog
     let router: UpstreamRouter
     let maxBodyBytes: Int
-    let ledger: (any RequestLedger)?
+    let recorder: RequestRecorder
     let logger: Logger
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -41,7 +41,7 @@ struct ChatCompletionsEndpoint: Sendable {
             return try await complete(answer, inputCharacters: parsed.characters, entry: &entry)
         } catch let error as GatewayError {
             entry.finish(status: Int(error.status.code), errorCode: error.code)
-            ledger?.record(entry.record)
+            recorder.record(entry.record)
             return Response(status: error.status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: error.body)))
         }
     }
@@ -62,7 +62,7 @@ struct ChatCompletionsEndpoint: Sendable {
             ?? TokenUsage.estimate(inputCharacters: inputCharacters, outputCharacters: Self.outputCharacters(object))
         entry.markFirstByte()
         entry.finish(status: status, errorCode: status >= 400 ? "upstream_error" : nil)
-        ledger?.record(entry.record)
+        recorder.record(entry.record)
         var headers: HTTPFields = [.contentType: answer.response.headers.first(name: "content-type") ?? "application/json"]
         if status >= 400 { headers[.init("X-Bridgekeeper-Bridge")!] = answer.bridge.name }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
@@ -70,7 +70,7 @@ struct ChatCompletionsEndpoint: Sendable {
 
     /// A stream: every event goes on as soon as it is complete.
     private func stream(_ answer: UpstreamRouter.Answer, clientWantsUsage: Bool, inputCharacters: Int, entry: LedgerEntry) -> Response {
-        let ledger = ledger
+        let recorder = recorder
         let bridge = answer.bridge.name
         let upstream = answer.response.body
         let body = ResponseBody { writer in
@@ -102,7 +102,7 @@ struct ChatCompletionsEndpoint: Sendable {
             }
             entry.usage = scanner.usage ?? TokenUsage.estimate(inputCharacters: inputCharacters, outputCharacters: scanner.streamedCharacters)
             entry.finish(status: 200, errorCode: errorCode)
-            ledger?.record(entry.record)
+            recorder.record(entry.record)
         }
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)

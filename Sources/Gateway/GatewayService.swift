@@ -4,6 +4,7 @@ import Hummingbird
 public import Logging
 import NIOCore
 public import ServiceLifecycle
+public import Store
 
 /// The gateway: a Hummingbird server on the policy-checked address, sending requests to bridges
 /// through a pooled AsyncHTTPClient. `run()` returns on graceful shutdown after requests in flight
@@ -12,18 +13,35 @@ public struct GatewayService: Service {
     private let configuration: GatewayConfiguration
     private let availability: any AvailabilitySource
     private let ledger: (any RequestLedger)?
+    private let dashboard: Dashboard
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
+
+    /// What the dashboard reads: its token (nil: the dashboard answers 401), the ledger's store,
+    /// and the bridges' and tunnels' states.
+    public struct Dashboard: Sendable {
+        public var token: DashboardToken?
+        public var store: Store?
+        public var source: any DashboardSource
+
+        /// Makes the dashboard's inputs.
+        public init(token: DashboardToken?, store: Store?, source: any DashboardSource) {
+            self.token = token
+            self.store = store
+            self.source = source
+        }
+    }
 
     /// A gateway for `configuration`; `availability` says which bridges can serve, `ledger` keeps
     /// one row per request, `onListening` hears the bound port (useful with port 0).
     public init(
-        configuration: GatewayConfiguration, availability: any AvailabilitySource, ledger: (any RequestLedger)?, logger: Logger,
-        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: GatewayConfiguration, availability: any AvailabilitySource, ledger: (any RequestLedger)?, dashboard: Dashboard,
+        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.availability = availability
         self.ledger = ledger
+        self.dashboard = dashboard
         self.logger = logger
         self.onListening = onListening
     }
@@ -39,13 +57,16 @@ public struct GatewayService: Service {
         let upstream = UpstreamRouter(
             bridges: Dictionary(configuration.bridges.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
             availability: availability, breakers: BreakerBoard(), client: client)
+        let metrics = GatewayMetrics()
         let chat = ChatCompletionsEndpoint(
-            catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes, ledger: ledger, logger: logger)
+            catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
+            recorder: RequestRecorder(ledger: ledger, metrics: metrics), logger: logger)
         let models = ModelsEndpoint(catalog: catalog, availability: availability)
 
         let router = Router()
         router.get("/v1/models", use: models.handle)
         router.post("/v1/chat/completions", use: chat.handle)
+        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
         let onListening = onListening
         let application = Application(
             router: router,

@@ -1,3 +1,4 @@
+import Foundation
 public import Gateway
 public import Policy
 import TOML
@@ -26,5 +27,19 @@ extension Configuration {
                     id: model.id, aliases: model.aliases, routes: model.routes,
                     price: model.price.map { GatewayConfiguration.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) })
             })
+    }
+
+    /// The dashboard's token from `[gateway] dashboard_token_file`; nil when none is configured.
+    /// Errors name the file, never its contents.
+    public func dashboardToken(environment: [String: String]) throws(ConfigurationError) -> DashboardToken? {
+        guard let file = gateway.dashboardTokenFile else { return nil }
+        let path = try file.resolve(environment)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(.unreadable, "gateway.dashboard_token_file: cannot read \(path)")
+        }
+        guard let token = DashboardToken(text) else {
+            throw ConfigurationError(.invalid, "gateway.dashboard_token_file: \(path) is empty")
+        }
+        return token
     }
 }

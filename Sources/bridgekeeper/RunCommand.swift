@@ -49,10 +49,12 @@ struct RunCommand: AsyncParsableCommand {
         let specs: [TunnelSpec]
         let controlAddress: BindAddress
         let gatewayConfiguration: GatewayConfiguration
+        let dashboardToken: DashboardToken?
         do {
             specs = try configuration.tunnelSpecs(policy: policy, environment: ProcessInfo.processInfo.environment)
             controlAddress = try configuration.controlAddress(policy: policy)
             gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy)
+            dashboardToken = try configuration.dashboardToken(environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))
             throw ExitCode(2)
@@ -80,7 +82,10 @@ struct RunCommand: AsyncParsableCommand {
             if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onCall.handle(change.stateChange, at: change.transition.at) }
         }
         let ledger = LedgerWriter(store: store, logger: logger)
-        let gateway = GatewayService(configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger, logger: logger)
+        let gateway = GatewayService(
+            configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
+            dashboard: .init(token: dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
+            logger: logger)
         let control = ControlServer.application(address: controlAddress, logger: logger) {
             StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started)
         }

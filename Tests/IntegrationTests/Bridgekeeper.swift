@@ -87,6 +87,13 @@ enum Bridgekeeper {
             lock.unlock()
         }
 
+        /// Everything the process wrote to stderr so far.
+        var output: String {
+            lock.lock()
+            defer { lock.unlock() }
+            return String(decoding: errors, as: UTF8.self)
+        }
+
         /// Waits until stderr contains `text` or the process exits; a deadline, not a sleep.
         func waitForOutput(containing text: String, timeout: Duration) -> Bool {
             let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))

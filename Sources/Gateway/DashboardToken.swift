@@ -1,0 +1,27 @@
+import Foundation
+
+/// The dashboard's bearer token, compared in constant time.
+public struct DashboardToken: Sendable {
+    private let secret: [UInt8]
+
+    /// A token; surrounding whitespace (a file's trailing newline) is not part of it. Nil when empty.
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return nil }
+        secret = Array(trimmed.utf8)
+    }
+
+    /// Whether an `Authorization` header carries this token (`Bearer TOKEN`). The comparison takes
+    /// the same time wherever the first difference is.
+    func accepts(authorization: String?) -> Bool {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { return false }
+        let offered = Array(authorization.utf8.dropFirst(7))
+        var difference = UInt8(truncatingIfNeeded: offered.count ^ secret.count)
+        for index in 0..<max(offered.count, secret.count) {
+            let a = index < offered.count ? offered[index] : 0
+            let b = index < secret.count ? secret[index] : 0
+            difference |= a ^ b
+        }
+        return difference == 0
+    }
+}

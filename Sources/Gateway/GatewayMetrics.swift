@@ -1,0 +1,59 @@
+import Foundation
+import Prometheus
+import Store
+
+/// The gateway's Prometheus metrics (`GET /metrics`, text format): requests by model, bridge and
+/// status, latency and time-to-first-byte histograms, tokens; bridge and tunnel states are read
+/// at scrape time.
+final class GatewayMetrics: Sendable {
+    private let registry = PrometheusCollectorRegistry()
+    private static let buckets: [Duration] = [
+        .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+    ]
+
+    /// Counts one finished request.
+    func observe(_ record: RequestRecord) {
+        let model = record.modelServed ?? "unknown"
+        registry.makeCounter(
+            descriptor: .init(namespace: "bridgekeeper", metricName: "requests", unitName: "total", helpText: "Gateway requests by outcome"),
+            labels: [("model", model), ("bridge", record.bridge ?? "none"), ("status", String(record.status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "bridgekeeper", metricName: "request_duration", unitName: "seconds", helpText: "Until the last byte went to the client"),
+            labels: [("model", model)], buckets: Self.buckets
+        ).recordNanoseconds(Int64(record.latencyMs * 1_000_000))
+        if let ttfb = record.ttfbMs {
+            registry.makeDurationHistogram(
+                descriptor: .init(namespace: "bridgekeeper", metricName: "time_to_first_byte", unitName: "seconds", helpText: "Until the first byte went to the client"),
+                labels: [("model", model)], buckets: Self.buckets
+            ).recordNanoseconds(Int64(ttfb * 1_000_000))
+        }
+        for (direction, tokens) in [("in", record.tokensIn), ("out", record.tokensOut)] {
+            guard let tokens, tokens > 0 else { continue }
+            registry.makeCounter(
+                descriptor: .init(namespace: "bridgekeeper", metricName: "tokens", unitName: "total", helpText: "Tokens by model and direction"),
+                labels: [("model", model), ("direction", direction)]
+            ).increment(by: Int64(tokens))
+        }
+    }
+
+    /// The exposition text, with the states of `source`'s bridges and tunnels (one series per
+    /// subject, its current state as a label, value 1).
+    func exposition(states source: any DashboardSource) -> [UInt8] {
+        var text = registry.emitToString()
+        text += "# HELP bridgekeeper_bridge_state The bridge's current state\n# TYPE bridgekeeper_bridge_state gauge\n"
+        for provider in source.providers() {
+            text += "bridgekeeper_bridge_state{bridge=\"\(Self.escape(provider.name))\",state=\"\(provider.state)\"} 1\n"
+        }
+        text += "# HELP bridgekeeper_tunnel_state The tunnel's current state\n# TYPE bridgekeeper_tunnel_state gauge\n"
+        for tunnel in source.tunnels() {
+            text += "bridgekeeper_tunnel_state{tunnel=\"\(Self.escape(tunnel.name))\",state=\"\(tunnel.state)\"} 1\n"
+        }
+        return Array(text.utf8)
+    }
+
+    private static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

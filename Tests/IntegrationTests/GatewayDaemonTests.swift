@@ -1,0 +1,276 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// The built binary's gateway, in front of fake OpenAI-style bridges, used through the official
+/// `openai` Python SDK.
+@Suite("bridgekeeper gateway", .serialized)
+struct GatewayDaemonTests {
+    static let hint = "Set MICROSOFT_CLIENT_ID or M365_COPILOT_ACCESS_TOKEN."
+    static let secret = "sk-secret-4c0ffee"
+    static let dashboardToken = "dash-token-1234567890"
+
+    /// A running daemon and where its gateway listens.
+    struct Daemon {
+        let process: Bridgekeeper.Running
+        let gateway: UInt16
+        let config: String
+        let state: String
+        let dir: Scratch
+
+        var baseURL: String { "http://127.0.0.1:\(gateway)/v1" }
+
+        func stop() {
+            guard process.process.isRunning else { return }
+            kill(process.process.processIdentifier, SIGTERM)
+            process.process.waitUntilExit()
+        }
+    }
+
+    /// Starts `run` with `bridges` (name → URL) and one model `gpt-test` (alias `fast`) routed over
+    /// `routes`; waits until the gateway listens and every bridge has been probed.
+    static func start(bridges: [(String, String)], routes: [String]) throws -> Daemon {
+        let dir = try Scratch()
+        let gateway = try TestSSHD.freePort()
+        let token = try dir.write("dashboard-token", dashboardToken + "\n")
+        var text = """
+            [supervisor]
+            control = "127.0.0.1:\(try TestSSHD.freePort())"
+            state_dir = "\(dir.path)/state"
+
+            [gateway]
+            listen = "127.0.0.1:\(gateway)"
+            dashboard_token_file = "\(token)"
+
+            """
+        for (name, url) in bridges {
+            text += """
+                [[bridges]]
+                name = "\(name)"
+                url = "\(url)"
+                api = "openai"
+                subscription = "\(name) plan"
+                  [bridges.probe]
+                  interval = "300ms"
+                  timeout = "250ms"
+
+                """
+        }
+        text += """
+            [[models]]
+            id = "gpt-test"
+            aliases = ["fast"]
+            routes = [\(routes.map { "\"\($0)\"" }.joined(separator: ", "))]
+            price = { input_per_mtok = 1.0, output_per_mtok = 10.0 }
+            """
+        let config = try dir.write("bk.toml", text)
+        let process = try Bridgekeeper.start(["run", "--config", config])
+        let daemon = Daemon(process: process, gateway: gateway, config: config, state: dir.path + "/state", dir: dir)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let status = try Bridgekeeper.run(["status", "--json", "--config", config])
+            let json = (try? JSONSerialization.jsonObject(with: Data(status.output.utf8))) as? [String: Any] ?? [:]
+            let states = (json["bridges"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+            if states.count == bridges.count && !states.contains("unknown") { return daemon }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        daemon.stop()
+        throw TestClient.Failure("the daemon did not probe its bridges in time: \(process.output)")
+    }
+
+    static func python(_ daemon: Daemon, _ script: String, timeout: Duration = .seconds(60)) throws -> [String: Any] {
+        let result = try PythonClient.run(
+            "import json, time, openai\nclient = openai.OpenAI(default_headers={'X-Caller': 'alice'})\n" + script,
+            environment: ["OPENAI_BASE_URL": daemon.baseURL, "OPENAI_API_KEY": secret], timeout: timeout)
+        guard result.status == 0 else { throw TestClient.Failure("python failed: \(result)") }
+        return try result.jsonObject()
+    }
+
+    static let tools = "[{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}}}}}]"
+
+    @Test("plain, streamed, tool calls (whole and streamed), aliases, models; an exact ledger, the dashboard behind its token, no secret anywhere")
+    func throughTheSDK() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"])
+        defer { daemon.stop() }
+        let out = try Self.python(daemon, """
+            out = {}
+            r = client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'hello there gateway'}])
+            out['plain'] = r.choices[0].message.content
+            out['usage'] = [r.usage.prompt_tokens, r.usage.completion_tokens]
+            chunks = list(client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'one two three'}], stream=True))
+            out['streamed'] = ''.join(c.choices[0].delta.content or '' for c in chunks if c.choices)
+            out['usage_chunks'] = sum(1 for c in chunks if c.usage is not None)
+            t = client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'weather please'}], tools=\(Self.tools))
+            out['tool'] = [t.choices[0].finish_reason, t.choices[0].message.tool_calls[0].function.name, t.choices[0].message.tool_calls[0].function.arguments]
+            arguments = ''
+            for c in client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'weather please'}], tools=\(Self.tools), stream=True, stream_options={'include_usage': True}):
+                if c.usage is not None: out['stream_usage'] = c.usage.total_tokens
+                for choice in c.choices:
+                    for call in choice.delta.tool_calls or []: arguments += call.function.arguments or ''
+            out['streamed_arguments'] = arguments
+            out['models'] = [m.id for m in client.models.list()]
+            try:
+                client.chat.completions.create(model='nope', messages=[{'role': 'user', 'content': 'x'}])
+            except openai.NotFoundError as e:
+                out['not_found'] = [e.status_code, e.body.get('code')]
+            print(json.dumps(out))
+            """)
+        #expect(out["plain"] as? String == FakeOpenAIBridge.replyText(echoing: "hello there gateway"))
+        #expect(out["usage"] as? [Int] == [3, 4])
+        #expect(out["streamed"] as? String == FakeOpenAIBridge.replyText(echoing: "one two three"))
+        #expect(out["usage_chunks"] as? Int == 0, "the usage chunk the gateway asked for reached a client that did not")
+        #expect(out["tool"] as? [String] == ["tool_calls", "get_weather", FakeOpenAIBridge.toolCallArguments])
+        #expect(out["streamed_arguments"] as? String == FakeOpenAIBridge.toolCallArguments)
+        #expect(out["stream_usage"] as? Int != nil)
+        #expect(out["models"] as? [String] == ["gpt-test"])
+        #expect(out["not_found"] as? [AnyHashable] == [404, "model_not_found"])
+        // The bridge got canonical ids, and usage requested on every stream.
+        let posts = bridge.requests.filter { $0.method == "POST" }
+        #expect(posts.count == 4)
+        #expect(posts.allSatisfy { $0.json?["model"] as? String == "gpt-test" })
+        #expect(posts.filter { $0.json?["stream"] as? Bool == true }.allSatisfy {
+            ($0.json?["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true
+        })
+        #expect(posts.allSatisfy { $0.headers["authorization"] == nil }, "the client's key reached the bridge")
+
+        // The dashboard: 401 without the token, the ledger with it.
+        #expect(try Self.get(daemon, "/api/dashboard/requests").status == 401)
+        #expect(try Self.get(daemon, "/api/dashboard/requests", token: "wrong-token-1234567890").status == 401)
+        // Rows are written in batches (every 250 ms): wait for the fifth.
+        var page = try Self.get(daemon, "/api/dashboard/requests?limit=2", token: Self.dashboardToken)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while page.json["total"] as? Int != 5 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            page = try Self.get(daemon, "/api/dashboard/requests?limit=2", token: Self.dashboardToken)
+        }
+        #expect(page.status == 200)
+        #expect(page.json["total"] as? Int == 5)
+        #expect((page.json["requests"] as? [Any])?.count == 2)
+        let providers = try Self.get(daemon, "/api/dashboard/providers", token: Self.dashboardToken)
+        #expect(((providers.json["providers"] as? [[String: Any]])?.first?["state"] as? String) == "live")
+        let clients = try Self.get(daemon, "/api/dashboard/clients", token: Self.dashboardToken)
+        #expect(((clients.json["clients"] as? [[String: Any]])?.first?["client_app"] as? String) == "openai-python")
+
+        let metrics = try Self.get(daemon, "/metrics", token: Self.dashboardToken)
+        #expect(metrics.status == 200)
+        #expect(metrics.text.contains(#"bridgekeeper_requests_total{model="gpt-test",bridge="codex",status="200"} 4"#), "\(metrics.text)")
+        #expect(metrics.text.contains(#"bridgekeeper_bridge_state{bridge="codex",state="live"} 1"#))
+        #expect(metrics.text.contains("bridgekeeper_time_to_first_byte_seconds_bucket"))
+        #expect(try Self.get(daemon, "/metrics").status == 401)
+
+        daemon.stop()
+        let rows = try Store(directory: daemon.state).requests(matching: RequestFilter(), limit: 100, offset: 0).reversed().map { $0 }
+        #expect(rows.count == 5)
+        #expect(rows.map(\.modelRequested) == ["fast", "gpt-test", "fast", "fast", "nope"])
+        #expect(rows.map(\.modelServed) == ["gpt-test", "gpt-test", "gpt-test", "gpt-test", nil])
+        #expect(rows.map(\.stream) == [false, true, false, true, false])
+        #expect(rows.map(\.status) == [200, 200, 200, 200, 404])
+        #expect(rows.map(\.errorCode) == [nil, nil, nil, nil, "model_not_found"])
+        #expect(rows.allSatisfy { $0.caller == "alice" && $0.clientApp == "openai-python" && $0.surface == "chat.completions" })
+        #expect(rows[0].tokensIn == 3 && rows[0].tokensOut == 4 && rows[0].tokensEstimated == false)
+        #expect(rows[1].tokensIn == 3 && rows[1].tokensOut == 4, "usage of a stream the client asked none for")
+        #expect(rows[0].costAvoided == (3 * 1.0 + 4 * 10.0) / 1_000_000)
+        #expect(rows.prefix(4).allSatisfy { $0.bridge == "codex" && ($0.ttfbMs ?? -1) >= 0 && $0.latencyMs >= ($0.ttfbMs ?? 0) })
+
+        // No secret in the log or the database.
+        #expect(!daemon.process.output.contains(Self.secret))
+        for file in ["bridgekeeper.sqlite", "bridgekeeper.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: daemon.state + "/" + file))) ?? Data()
+            #expect(bytes.range(of: Data(Self.secret.utf8)) == nil, "\(file) holds the client's key")
+            #expect(bytes.range(of: Data(Self.dashboardToken.utf8)) == nil, "\(file) holds the dashboard token")
+        }
+    }
+
+    @Test("the primary bridge dies mid-run: every request still succeeds, through the fallback")
+    func failover() throws {
+        let primary = try FakeOpenAIBridge(models: ["gpt-test"])
+        let fallback = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try Self.start(bridges: [("primary", primary.url), ("fallback", fallback.url)], routes: ["primary", "fallback"])
+        defer { daemon.stop() }
+        let killer = Thread {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while primary.requests.filter({ $0.method == "POST" }).count < 10 && ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            primary.stop()
+        }
+        killer.start()
+        let out = try Self.python(daemon, """
+            ok, errors = 0, []
+            for i in range(60):
+                try:
+                    stream = i % 2 == 1
+                    r = client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': f'request {i}'}], stream=stream)
+                    text = ''.join(c.choices[0].delta.content or '' for c in r if c.choices) if stream else r.choices[0].message.content
+                    assert text == f'echo: request {i}', text
+                    ok += 1
+                except Exception as e:
+                    errors.append(repr(e))
+                time.sleep(0.02)
+            print(json.dumps({'ok': ok, 'errors': errors}))
+            """)
+        #expect(out["ok"] as? Int == 60)
+        #expect((out["errors"] as? [String]) == [])
+        #expect(primary.requests.filter { $0.method == "POST" }.count >= 10)
+        #expect(fallback.requests.filter { $0.method == "POST" }.count >= 1)
+    }
+
+    @Test("an auth_required bridge: 503 bridge_auth_required with the bridge's hint")
+    func authRequired() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        bridge.failure = .status(401, body: #"{"status":"auth_required","message":"\#(Self.hint)"}"#)
+        let daemon = try Self.start(bridges: [("m365", bridge.url)], routes: ["m365"])
+        defer { daemon.stop() }
+        let out = try Self.python(daemon, """
+            try:
+                client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'x'}])
+                print(json.dumps({'error': None}))
+            except openai.APIStatusError as e:
+                print(json.dumps({'status': e.status_code, 'code': e.body.get('code'), 'message': e.body.get('message')}))
+            """)
+        #expect(out["status"] as? Int == 503)
+        #expect(out["code"] as? String == "bridge_auth_required")
+        #expect((out["message"] as? String)?.contains(Self.hint) == true)
+        #expect(bridge.requests.filter { $0.method == "POST" }.isEmpty, "a request went to a bridge known to need a sign-in")
+    }
+
+    @Test("streams are not buffered: the client has the first chunk while the bridge still holds the second")
+    func unbuffered() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        bridge.pauseAfterFirstChunk = .seconds(20)
+        let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"])
+        defer { daemon.stop() }
+        let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
+        defer { close(fd) }
+        let body = #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"alpha beta gamma"}]}"#
+        try TestClient.sendAll(fd, Array("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
+        var received = ""
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !received.contains("echo:") && ContinuousClock.now < deadline {
+            received += String(decoding: try TestClient.receive(fd), as: UTF8.self)
+        }
+        #expect(received.contains("\"content\":\"echo:\""), "the first chunk did not arrive while the bridge paused")
+        #expect(!received.contains("alpha"), "a later chunk arrived before the bridge sent it")
+        bridge.resumePausedStreams()
+        while !received.contains("[DONE]") && ContinuousClock.now < deadline + .seconds(10) {
+            let chunk = try TestClient.receive(fd)
+            if chunk.isEmpty { break }
+            received += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(received.contains("gamma") && received.contains("[DONE]"))
+    }
+
+    static func get(_ daemon: Daemon, _ path: String, token: String? = nil) throws -> (status: Int, json: [String: Any], text: String) {
+        let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
+        defer { close(fd) }
+        let auth = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
+        try TestClient.sendAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: x\r\n\(auth)Connection: close\r\n\r\n".utf8))
+        let text = String(decoding: try TestClient.readToEOF(fd), as: UTF8.self)
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+        let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        return (status, json, body)
+    }
+}
