@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // A TOML reader that keeps the line of every key, so config errors can name it.
         .target(name: "TOML", swiftSettings: swiftSettings),
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Policy", "Store",
+                "Policy", "Store", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

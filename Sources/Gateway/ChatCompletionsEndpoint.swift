@@ -16,11 +16,13 @@ struct ChatCompletionsEndpoint: Sendable {
     let router: UpstreamRouter
     let maxBodyBytes: Int
     let recorder: RequestRecorder
+    let authentication: ClientAuthentication
     let logger: Logger
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var entry = LedgerEntry(request: request, surface: "chat.completions")
         do {
+            entry.keyName = try authentication.caller(of: request)
             let parsed = try await ChatRequest(request, maxBodyBytes: maxBodyBytes)
             entry.modelRequested = parsed.model
             entry.stream = parsed.stream

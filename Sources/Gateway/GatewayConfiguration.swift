@@ -78,12 +78,16 @@ public struct GatewayConfiguration: Sendable {
     public var readTimeout: Duration
     /// A client connection idle for this long (also while sending its request) is closed.
     public var clientIdleTimeout: Duration
+    /// The client keys; nil serves everyone (loopback only: the policy refuses a wider listen
+    /// address without keys).
+    public var clientKeys: ClientKeys?
 
     /// Makes a configuration; limits default to 8 MiB bodies, 2 s connect, 300 s upstream silence,
     /// 60 s client idle.
     public init(
         host: String, port: Int, bridges: [Bridge], models: [Model], maxBodyBytes: Int = 8 << 20,
-        connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60)
+        connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60),
+        clientKeys: ClientKeys? = nil
     ) {
         self.host = host
         self.port = port
@@ -93,5 +97,6 @@ public struct GatewayConfiguration: Sendable {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
         self.clientIdleTimeout = clientIdleTimeout
+        self.clientKeys = clientKeys
     }
 }

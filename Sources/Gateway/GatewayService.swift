@@ -58,10 +58,11 @@ public struct GatewayService: Service {
             bridges: Dictionary(configuration.bridges.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
             availability: availability, breakers: BreakerBoard(), client: client)
         let metrics = GatewayMetrics()
+        let authentication = ClientAuthentication(keys: configuration.clientKeys)
         let chat = ChatCompletionsEndpoint(
             catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
-            recorder: RequestRecorder(ledger: ledger, metrics: metrics), logger: logger)
-        let models = ModelsEndpoint(catalog: catalog, availability: availability)
+            recorder: RequestRecorder(ledger: ledger, metrics: metrics), authentication: authentication, logger: logger)
+        let models = ModelsEndpoint(catalog: catalog, availability: availability, authentication: authentication)
 
         let router = Router()
         router.get("/v1/models", use: models.handle)

@@ -7,7 +7,10 @@ struct LedgerEntry: Sendable {
     private let started = ContinuousClock.now
     private let time = Date()
     private var firstByte: ContinuousClock.Instant?
-    let caller: String?
+    /// `X-Caller`, when the client sent a usable one.
+    let declaredCaller: String?
+    /// The client key's name, when the gateway has keys.
+    var keyName: String?
     let clientApp: String
     let surface: String
     var modelRequested: String?
@@ -21,7 +24,7 @@ struct LedgerEntry: Sendable {
     private var latencyMs = 0.0
 
     init(request: Request, surface: String) {
-        caller = Self.caller(request.headers[.init("X-Caller")!])
+        declaredCaller = Self.caller(request.headers[.init("X-Caller")!])
         clientApp = ClientApp.detect(userAgent: request.headers[.userAgent])
         self.surface = surface
     }
@@ -42,7 +45,7 @@ struct LedgerEntry: Sendable {
 
     var record: RequestRecord {
         RequestRecord(
-            time: time, caller: caller, clientApp: clientApp, surface: surface, modelRequested: modelRequested,
+            time: time, caller: declaredCaller ?? keyName, clientApp: clientApp, surface: surface, modelRequested: modelRequested,
             modelServed: modelServed, bridge: bridge, stream: stream, status: status, errorCode: errorCode,
             tokensIn: usage?.input, tokensOut: usage?.output, tokensEstimated: usage?.estimated ?? false, latencyMs: latencyMs,
             ttfbMs: firstByte.map { Self.milliseconds(started.duration(to: $0)) },

@@ -9,8 +9,10 @@ import NIOCore
 struct ModelsEndpoint: Sendable {
     let catalog: ModelCatalog
     let availability: any AvailabilitySource
+    let authentication: ClientAuthentication
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        _ = try authentication.caller(of: request)
         var data: [[String: Any]] = []
         for model in catalog.models {
             var routes: [[String: Any]] = []

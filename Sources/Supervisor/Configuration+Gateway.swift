@@ -4,16 +4,27 @@ public import Policy
 import TOML
 
 extension Configuration {
-    /// What the gateway serves: its policy-checked address, the bridges, the models and their routes.
-    ///
-    /// This build does not check client keys yet, so it serves loopback only: a listen address that
-    /// the policy allows beyond loopback (by an exception) is refused here, never served unauthenticated.
-    public func gatewayConfiguration(policy: ExposurePolicy) throws(ConfigurationError) -> GatewayConfiguration {
+    /// What the gateway serves: its policy-checked address, the bridges, the models and their
+    /// routes, and the client keys from `[gateway] client_keys_file` (read now; errors name the
+    /// file and line, never a key). A listen address beyond loopback (allowed only by a policy
+    /// exception) is refused without keys, here as in the policy check.
+    public func gatewayConfiguration(policy: ExposurePolicy, environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
         let address = try Self.allowed(gateway.listen, policy: policy, source: source)
-        guard address.address.addressClass == .loopback else {
+        var keys: ClientKeys?
+        if let file = gateway.clientKeysFile {
+            let path = try file.resolve(environment)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError(.unreadable, "gateway.client_keys_file: cannot read \(path)")
+            }
+            do {
+                keys = try ClientKeys(parsing: text, source: path)
+            } catch {
+                throw ConfigurationError(.invalid, "gateway.client_keys_file: \(error.description)")
+            }
+        }
+        guard address.address.addressClass == .loopback || keys != nil else {
             throw ConfigurationError(
-                .invalid,
-                "\(source):\(gateway.listen.line): \(gateway.listen.value): this build does not enforce client keys yet, so the gateway listens on loopback only")
+                .invalid, "\(source):\(gateway.listen.line): \(gateway.listen.value): a gateway beyond loopback needs client_keys_file")
         }
         return GatewayConfiguration(
             host: address.address.description, port: Int(address.port),
@@ -26,7 +37,8 @@ extension Configuration {
                 GatewayConfiguration.Model(
                     id: model.id, aliases: model.aliases, routes: model.routes,
                     price: model.price.map { GatewayConfiguration.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) })
-            })
+            },
+            clientKeys: keys)
     }
 
     /// The dashboard's token from `[gateway] dashboard_token_file`; nil when none is configured.

@@ -53,7 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             specs = try configuration.tunnelSpecs(policy: policy, environment: ProcessInfo.processInfo.environment)
             controlAddress = try configuration.controlAddress(policy: policy)
-            gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy)
+            gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy, environment: ProcessInfo.processInfo.environment)
             dashboardToken = try configuration.dashboardToken(environment: ProcessInfo.processInfo.environment)
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))

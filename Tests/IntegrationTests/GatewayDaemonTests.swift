@@ -30,8 +30,9 @@ struct GatewayDaemonTests {
 
     /// Starts `run` with `bridges` (name → URL) and one model `gpt-test` (alias `fast`) routed over
     /// `routes`; waits until the gateway listens and every bridge has been probed.
-    static func start(bridges: [(String, String)], routes: [String]) throws -> Daemon {
+    static func start(bridges: [(String, String)], routes: [String], clientKeys: String? = nil) throws -> Daemon {
         let dir = try Scratch()
+        let keysLine = try clientKeys.map { "client_keys_file = \"\(try dir.write("client-keys", $0))\"\n" } ?? ""
         let gateway = try TestSSHD.freePort()
         let token = try dir.write("dashboard-token", dashboardToken + "\n")
         var text = """
@@ -42,7 +43,7 @@ struct GatewayDaemonTests {
             [gateway]
             listen = "127.0.0.1:\(gateway)"
             dashboard_token_file = "\(token)"
-
+            \(keysLine)
             """
         for (name, url) in bridges {
             text += """
@@ -79,10 +80,11 @@ struct GatewayDaemonTests {
         throw TestClient.Failure("the daemon did not probe its bridges in time: \(process.output)")
     }
 
-    static func python(_ daemon: Daemon, _ script: String, timeout: Duration = .seconds(60)) throws -> [String: Any] {
+    static func python(_ daemon: Daemon, _ script: String, key: String = secret, caller: String? = "alice", timeout: Duration = .seconds(60)) throws -> [String: Any] {
+        let headers = caller.map { "{'X-Caller': '\($0)'}" } ?? "{}"
         let result = try PythonClient.run(
-            "import json, time, openai\nclient = openai.OpenAI(default_headers={'X-Caller': 'alice'})\n" + script,
-            environment: ["OPENAI_BASE_URL": daemon.baseURL, "OPENAI_API_KEY": secret], timeout: timeout)
+            "import json, time, openai\nclient = openai.OpenAI(default_headers=\(headers))\n" + script,
+            environment: ["OPENAI_BASE_URL": daemon.baseURL, "OPENAI_API_KEY": key], timeout: timeout)
         guard result.status == 0 else { throw TestClient.Failure("python failed: \(result)") }
         return try result.jsonObject()
     }
@@ -262,6 +264,38 @@ struct GatewayDaemonTests {
         #expect(received.contains("gamma") && received.contains("[DONE]"))
     }
 
+    @Test("with client keys: no key or a wrong one is 401 invalid_api_key; a listed key is served and names the caller")
+    func clientKeys() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let key = "sk-client-key-for-bob-0001"
+        let hash = ClientKeyHash.sha256Hex(key)
+        let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"], clientKeys: "# team keys\nbob sha256:\(hash)\n")
+        defer { daemon.stop() }
+        let script = """
+            import urllib.request, urllib.error
+            out = {}
+            try:
+                urllib.request.urlopen(urllib.request.Request(client.base_url.join('chat/completions').__str__(), data=b'{"model":"gpt-test","messages":[]}', headers={'Content-Type': 'application/json'}))
+            except urllib.error.HTTPError as e:
+                out['none'] = [e.code, json.loads(e.read())['error']['code']]
+            try:
+                openai.OpenAI(api_key='sk-wrong').chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'x'}])
+            except openai.AuthenticationError as e:
+                out['wrong'] = [e.status_code, e.body.get('code')]
+            r = client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'hi bob'}])
+            out['served'] = r.choices[0].message.content
+            print(json.dumps(out))
+            """
+        let out = try Self.python(daemon, script, key: key, caller: nil)
+        #expect(out["none"] as? [AnyHashable] == [401, "invalid_api_key"])
+        #expect(out["wrong"] as? [AnyHashable] == [401, "invalid_api_key"])
+        #expect(out["served"] as? String == FakeOpenAIBridge.replyText(echoing: "hi bob"))
+        daemon.stop()
+        let rows = try Store(directory: daemon.state).requests(matching: RequestFilter(status: 200), limit: 10, offset: 0)
+        #expect(rows.map(\.caller) == ["bob"])
+        #expect(!daemon.process.output.contains(key))
+    }
+
     static func get(_ daemon: Daemon, _ path: String, token: String? = nil) throws -> (status: Int, json: [String: Any], text: String) {
         let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
         defer { close(fd) }
@@ -272,5 +306,23 @@ struct GatewayDaemonTests {
         let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
         let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
         return (status, json, body)
+    }
+}
+
+/// The hash a client keys file lists, as `printf %s KEY | sha256sum` prints it.
+enum ClientKeyHash {
+    static func sha256Hex(_ key: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(Data(key.utf8))
+        try? input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return String(text.prefix(64))
     }
 }
