@@ -60,13 +60,20 @@ struct ChatCompletionsEndpoint: Sendable {
         }
         let status = Int(answer.response.status.code)
         let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+        if status >= 400 {
+            // The bridge refused the request itself (400, 404, 422, 429 …): its words, in the
+            // client's dialect, with the bridge named.
+            let said = UpstreamRouter.message(in: Data(body.readableBytesView))
+            throw GatewayError(
+                .init(code: status), code: "upstream_error", type: status == 429 ? "rate_limit_error" : "invalid_request_error",
+                "bridge \(answer.bridge.name) answered \(status)" + (said.map { ": \($0)" } ?? ""))
+        }
         entry.usage = TokenUsage(openAI: object?["usage"])
             ?? TokenUsage.estimate(inputCharacters: inputCharacters, outputCharacters: Self.outputCharacters(object))
         entry.markFirstByte()
-        entry.finish(status: status, errorCode: status >= 400 ? "upstream_error" : nil)
+        entry.finish(status: status, errorCode: nil)
         recorder.record(entry.record)
-        var headers: HTTPFields = [.contentType: answer.response.headers.first(name: "content-type") ?? "application/json"]
-        if status >= 400 { headers[.init("X-Bridgekeeper-Bridge")!] = answer.bridge.name }
+        let headers: HTTPFields = [.contentType: answer.response.headers.first(name: "content-type") ?? "application/json"]
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: body))
     }
 

@@ -105,7 +105,11 @@ struct UpstreamRouter: Sendable {
     /// The bridge's own message from an error answer (`error.message`, `message`, `hint`, `detail`).
     static func message(in response: HTTPClientResponse) async -> String? {
         guard let body = try? await response.body.collect(upTo: 64 * 1024) else { return nil }
-        let bytes = Data(body.readableBytesView)
+        return message(in: Data(body.readableBytesView))
+    }
+
+    /// The bridge's own message in an error body.
+    static func message(in bytes: Data) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
             let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return text.isEmpty || text.contains("<") ? nil : String(text.prefix(300))

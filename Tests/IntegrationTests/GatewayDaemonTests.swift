@@ -238,6 +238,36 @@ struct GatewayDaemonTests {
         #expect(bridge.requests.filter { $0.method == "POST" }.isEmpty, "a request went to a bridge known to need a sign-in")
     }
 
+    @Test("a bridge that breaks off mid-stream: the stream ends with an error event, never as if complete; a bridge's 4xx comes back in dialect naming it")
+    func upstreamFailures() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"])
+        defer { daemon.stop() }
+        bridge.failOnlyPosts = true
+        bridge.failure = .dieMidStream(afterChunks: 2)
+        let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
+        defer { close(fd) }
+        let body = #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"alpha beta gamma delta"}]}"#
+        try TestClient.sendAll(fd, Array("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8))
+        let text = String(decoding: try TestClient.readToEOF(fd), as: UTF8.self)
+        #expect(text.contains("echo:"))
+        #expect(text.contains("\"code\":\"upstream_disconnected\""))
+        #expect(text.contains("bridge codex broke off the stream"))
+        #expect(!text.contains("[DONE]"))
+
+        bridge.failOnlyPosts = true
+        bridge.failure = .status(422, body: #"{"error":{"message":"messages must not be empty"}}"#)
+        let out = try Self.python(daemon, """
+            try:
+                client.chat.completions.create(model='gpt-test', messages=[])
+            except openai.APIStatusError as e:
+                print(json.dumps({'status': e.status_code, 'code': e.body.get('code'), 'message': e.body.get('message')}))
+            """)
+        #expect(out["status"] as? Int == 422)
+        #expect(out["code"] as? String == "upstream_error")
+        #expect(out["message"] as? String == "bridge codex answered 422: messages must not be empty")
+    }
+
     @Test("streams are not buffered: the client has the first chunk while the bridge still holds the second")
     func unbuffered() throws {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])

@@ -93,6 +93,7 @@ public final class FakeOpenAIBridge: @unchecked Sendable {
         var chunkDelay: Duration = .zero
         var pauseAfterFirstChunk: Duration = .zero
         var failure: Failure?
+        var failOnlyPosts = false
         var omitUsage = false
         var requests: [Request] = []
         var received = 0
@@ -136,6 +137,13 @@ public final class FakeOpenAIBridge: @unchecked Sendable {
     public var failure: Failure? {
         get { locked { $0.failure } }
         set { locked { $0.failure = newValue } }
+    }
+
+    /// Whether ``failure`` spares GET requests (a probe of `/v1/models` still succeeds): a bridge
+    /// that is up but refuses a particular request.
+    public var failOnlyPosts: Bool {
+        get { locked { $0.failOnlyPosts } }
+        set { locked { $0.failOnlyPosts = newValue } }
     }
 
     /// Leaves `usage` out of completions and the usage chunk out of streams, as some bridges do.
@@ -203,7 +211,7 @@ public final class FakeOpenAIBridge: @unchecked Sendable {
         let (failure, number) = locked { state in
             state.requests.append(request)
             state.received += 1
-            return (state.failure, state.received)
+            return (state.failOnlyPosts && request.method != "POST" ? nil : state.failure, state.received)
         }
         var cutAfter: Int?
         switch failure {
