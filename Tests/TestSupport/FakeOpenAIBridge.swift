@@ -38,21 +38,7 @@ public final class FakeOpenAIBridge: @unchecked Sendable {
     }
 
     /// One request as received.
-    public struct Request: Sendable {
-        /// `GET`, `POST`, …
-        public let method: String
-        /// The request target, query included.
-        public let path: String
-        /// Header names lowercased.
-        public let headers: [String: String]
-        /// The body (de-chunked if it was sent chunked).
-        public let body: String
-
-        /// The body as a JSON object, if it is one.
-        public var json: [String: Any]? {
-            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
-        }
-    }
+    public typealias Request = RecordedRequest
 
     /// The token counts the bridge reports: whitespace-separated words.
     ///
@@ -207,7 +193,7 @@ public final class FakeOpenAIBridge: @unchecked Sendable {
     private func serve(_ fd: Int32) {
         TestClient.setTimeouts(fd, .seconds(30))
         guard let raw = HTTPRequestReader.read(fd) else { return }
-        let request = Request(method: raw.method, path: raw.path, headers: raw.headers, body: raw.bodyText)
+        let request = RecordedRequest(raw)
         let (failure, number) = locked { state in
             state.requests.append(request)
             state.received += 1

@@ -19,13 +19,7 @@ public final class StubHTTPServer: @unchecked Sendable {
     }
 
     /// One request as received.
-    public struct Request: Sendable {
-        public let method: String
-        public let path: String
-        /// Header names lowercased.
-        public let headers: [String: String]
-        public let body: String
-    }
+    public typealias Request = RecordedRequest
 
     /// The port on 127.0.0.1.
     public let port: UInt16
@@ -65,7 +59,7 @@ public final class StubHTTPServer: @unchecked Sendable {
     private func serve(_ fd: Int32) {
         TestClient.setTimeouts(fd, .seconds(30))
         guard let raw = HTTPRequestReader.read(fd) else { return }
-        let request = Request(method: raw.method, path: raw.path, headers: raw.headers, body: raw.bodyText)
+        let request = RecordedRequest(raw)
         let reply = lock.withLock {
             received.append(request)
             return currentReply
