@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 import NIOHTTP1
 import Store
@@ -17,7 +16,6 @@ struct ChatCompletionsEndpoint: Sendable {
     let maxBodyBytes: Int
     let recorder: RequestRecorder
     let authentication: ClientAuthentication
-    let logger: Logger
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var entry = LedgerEntry(request: request, surface: "chat.completions")

@@ -61,7 +61,7 @@ public struct GatewayService: Service {
         let authentication = ClientAuthentication(keys: configuration.clientKeys)
         let chat = ChatCompletionsEndpoint(
             catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
-            recorder: RequestRecorder(ledger: ledger, metrics: metrics), authentication: authentication, logger: logger)
+            recorder: RequestRecorder(ledger: ledger, metrics: metrics), authentication: authentication)
         let models = ModelsEndpoint(catalog: catalog, availability: availability, authentication: authentication)
 
         let router = Router()
