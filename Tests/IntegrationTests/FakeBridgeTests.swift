@@ -273,7 +273,9 @@ struct FakeBridgeTests {
         #expect(slow.timedOut)
         #expect(slow.status == 128 + SIGKILL)
         #expect(slow.stdout == "started\n")
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Killed, not waited for: well before the script's 60 s sleep would end (a generous bound,
+        // not a timing goal: the machine may be busy).
+        #expect(ContinuousClock.now - started < .seconds(50))
     }
 
     /// A JSON object given as text.
