@@ -15,6 +15,8 @@ struct ChatRequest {
     let clientWantsUsage: Bool
     /// The body's size, for a token estimate.
     let characters: Int
+    /// The body as it came.
+    private let original: Data
 
     init(_ request: Request, maxBodyBytes: Int) async throws {
         let buffer: ByteBuffer
@@ -41,10 +43,13 @@ struct ChatRequest {
         stream = object["stream"] as? Bool ?? false
         clientWantsUsage = (object["stream_options"] as? [String: Any])?["include_usage"] as? Bool ?? false
         characters = data.count
+        original = data
     }
 
     /// The body for the bridge: the canonical model id, and on streams a request for usage.
     func upstreamBody(model id: String) -> [UInt8] {
+        // Most requests need no change: pass them on byte for byte, without re-serialising.
+        if model == id && (!stream || clientWantsUsage) { return Array(original) }
         var object = object
         object["model"] = id
         if stream {

@@ -127,14 +127,16 @@ extension RequestRecord {
 
     /// Inserts the row (ignoring `id`) and returns the new id.
     func insert(_ db: Database) throws -> Int64 {
-        try db.execute(
+        // A cached statement: SQLite parses the INSERT once per connection, not once per row.
+        let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO requests (time, caller, client_app, surface, model_requested, model_served, bridge,
                                       stream, status, error_code, tokens_in, tokens_out, tokens_estimated,
                                       latency_ms, ttfb_ms, cost_avoided, compression_operations,
                                       compression_tokens_saved)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """)
+        try statement.execute(
             arguments: [
                 time, caller, clientApp, surface, modelRequested, modelServed, bridge, stream, status, errorCode,
                 tokensIn, tokensOut, tokensEstimated, latencyMs, ttfbMs, costAvoided, compressionOperations,
