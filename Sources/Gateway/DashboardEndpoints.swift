@@ -90,27 +90,7 @@ struct DashboardEndpoints: Sendable {
         var total: Int
         var limit: Int
         var offset: Int
-        var requests: [Row]
-
-        struct Row: Encodable {
-            var id: Int64?
-            var time: Date
-            var caller: String?
-            var clientApp: String
-            var surface: String
-            var modelRequested: String?
-            var modelServed: String?
-            var bridge: String?
-            var stream: Bool
-            var status: Int
-            var errorCode: String?
-            var tokensIn: Int?
-            var tokensOut: Int?
-            var tokensEstimated: Bool
-            var latencyMs: Double
-            var ttfbMs: Double?
-            var costAvoided: Double?
-        }
+        var requests: [RequestRecord]
     }
 
     private func requests(_ query: Parameters) throws -> RequestPage {
@@ -120,13 +100,7 @@ struct DashboardEndpoints: Sendable {
             status: try integer(query, "status", in: 100...599))
         let limit = try integer(query, "limit", in: 1...500) ?? 50
         let offset = try integer(query, "offset", in: 0...Int.max) ?? 0
-        let rows = try store.requests(matching: filter, limit: limit, offset: offset).map { row in
-            RequestPage.Row(
-                id: row.id, time: row.time, caller: row.caller, clientApp: row.clientApp, surface: row.surface,
-                modelRequested: row.modelRequested, modelServed: row.modelServed, bridge: row.bridge, stream: row.stream,
-                status: row.status, errorCode: row.errorCode, tokensIn: row.tokensIn, tokensOut: row.tokensOut,
-                tokensEstimated: row.tokensEstimated, latencyMs: row.latencyMs, ttfbMs: row.ttfbMs, costAvoided: row.costAvoided)
-        }
+        let rows = try store.requests(matching: filter, limit: limit, offset: offset)
         return RequestPage(total: try store.requestCount(matching: filter), limit: limit, offset: offset, requests: rows)
     }
 

@@ -6,7 +6,7 @@ import GRDB
 ///
 /// Never a secret: `caller` and `clientApp` are names, and the store refuses a record in which
 /// either looks like a credential (see `Store.record(requests:)`).
-public struct RequestRecord: Sendable, Equatable {
+public struct RequestRecord: Sendable, Equatable, Codable {
     /// The row id; nil until stored.
     public var id: Int64?
     /// When the request arrived.
