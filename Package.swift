@@ -45,10 +45,14 @@ let package = Package(
             dependencies: ["Policy", "CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Pure translation between the OpenAI chat, OpenAI Responses and Anthropic Messages dialects:
+        // order-keeping JSON, SSE, requests, whole answers and streams. Foundation-free, so it
+        // builds and tests in seconds.
+        .target(name: "Translation", swiftSettings: swiftSettings),
         .target(
             name: "Gateway",
             dependencies: [
-                "Policy", "Store", "COpenSSL",
+                "Policy", "Store", "Translation", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -95,6 +99,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TranslationTests", dependencies: ["Translation"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Store"], swiftSettings: swiftSettings),
     ]
