@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TranslationTests", dependencies: ["Translation"], swiftSettings: swiftSettings),
+        .testTarget(name: "TranslationTests", dependencies: ["Translation"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Store"], swiftSettings: swiftSettings),
     ]

@@ -21,4 +21,10 @@ public struct Usage: Sendable, Equatable {
             + (json["cache_creation_input_tokens"]?.int ?? 0)
         self.init(input: input, output: json["output_tokens"]?.int ?? 0)
     }
+
+    /// The Responses API's `usage` (`input_tokens`, `output_tokens`).
+    public init?(responses json: JSON?) {
+        guard let input = json?["input_tokens"]?.int else { return nil }
+        self.init(input: input, output: json?["output_tokens"]?.int ?? 0)
+    }
 }
