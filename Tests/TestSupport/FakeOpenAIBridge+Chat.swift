@@ -4,9 +4,6 @@ extension FakeOpenAIBridge {
     /// The deterministic answer to one chat completion request, as a `chat.completion` object or
     /// as the data of its stream events.
     struct Completion {
-        /// The `created` timestamp of every answer, fixed so answers compare equal.
-        static let created = 1_700_000_000
-
         private enum Output {
             case text(String)
             case toolCall(name: String)
@@ -56,7 +53,7 @@ extension FakeOpenAIBridge {
                 ]
             }
             var object: [String: Any] = [
-                "id": id, "object": "chat.completion", "created": Self.created, "model": model,
+                "id": id, "object": "chat.completion", "created": FakeBridge.created, "model": model,
                 "system_fingerprint": "fp_fake",
                 "choices": [["index": 0, "message": message, "logprobs": NSNull(), "finish_reason": finishReason] as [String: Any]],
             ]
@@ -79,7 +76,7 @@ extension FakeOpenAIBridge {
                     "function": ["name": name, "arguments": ""],
                 ]
                 deltas.append(["role": "assistant", "content": NSNull(), "tool_calls": [call]])
-                for fragment in Self.fragments(of: FakeOpenAIBridge.toolCallArguments) {
+                for fragment in FakeBridge.fragments(of: FakeOpenAIBridge.toolCallArguments) {
                     deltas.append(["tool_calls": [["index": 0, "function": ["arguments": fragment]] as [String: Any]]])
                 }
             }
@@ -90,7 +87,7 @@ extension FakeOpenAIBridge {
                 last["usage"] = usage
                 events.append(last)
             }
-            return events.map(FakeOpenAIBridge.encode) + ["[DONE]"]
+            return events.map(HTTPResponseWriter.encode) + ["[DONE]"]
         }
 
         private var finishReason: String {
@@ -110,18 +107,11 @@ extension FakeOpenAIBridge {
         /// `includeUsage`, `"usage": null` as OpenAI sends on every chunk before the usage chunk.
         private func chunk(_ choice: [String: Any]?, includeUsage: Bool) -> [String: Any] {
             var object: [String: Any] = [
-                "id": id, "object": "chat.completion.chunk", "created": Self.created, "model": model,
+                "id": id, "object": "chat.completion.chunk", "created": FakeBridge.created, "model": model,
                 "system_fingerprint": "fp_fake", "choices": choice.map { [$0] } ?? [],
             ]
             if includeUsage { object["usage"] = NSNull() }
             return object
-        }
-
-        /// `text` in three pieces of about equal length, as OpenAI streams tool-call arguments.
-        private static func fragments(of text: String) -> [String] {
-            let characters = Array(text)
-            let size = max(1, (characters.count + 2) / 3)
-            return stride(from: 0, to: characters.count, by: size).map { String(characters[$0..<min($0 + size, characters.count)]) }
         }
 
         /// A message's text: a string `content`, or the `text` of its content parts joined by spaces.

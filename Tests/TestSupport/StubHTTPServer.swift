@@ -66,9 +66,7 @@ public final class StubHTTPServer: @unchecked Sendable {
         }
         switch reply {
         case .respond(let status, let body, let contentType):
-            let bytes = Array(body.utf8)
-            let head = "HTTP/1.1 \(status) Stub\r\nContent-Type: \(contentType)\r\nContent-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
-            try? TestClient.sendAll(fd, Array(head.utf8) + bytes)
+            HTTPResponseWriter.respond(fd, status: status, body: body, contentType: contentType)
         case .closeWithoutReply:
             return
         case .silent:
