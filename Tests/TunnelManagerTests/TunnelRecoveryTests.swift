@@ -86,9 +86,10 @@ struct TunnelRecoveryTests {
         let frozen = sshd.sessionProcessIDs()
         #expect(!frozen.isEmpty)
         // The TCP connection stays open but nothing answers: only silence detection can notice.
+        let log = StatusLog(manager)
         for pid in frozen { kill(pid, SIGSTOP) }
         let started = ContinuousClock.now
-        let stalled = try TunnelFixture.waitFor(manager, "stalled", timeout: .seconds(15)) { $0.failure == .stalled }
+        let stalled = try log.waitFor("stalled", timeout: .seconds(15)) { $0.failure == .stalled }
         #expect(ContinuousClock.now - started >= .seconds(4))
         #expect(stalled.reason?.contains("3 × keepalive") == true)
         // The frozen session still holds the port; once it is gone the tunnel comes back.

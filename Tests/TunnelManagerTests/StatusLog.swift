@@ -1,0 +1,33 @@
+import Foundation
+import Synchronization
+import TestSupport
+import TunnelManager
+
+/// Every status a manager publishes from the moment the log is made, so a test can find a
+/// short-lived state (`stalled` before the reconnect) that polling might miss on a busy machine.
+final class StatusLog: Sendable {
+    private final class Seen: Sendable {
+        let statuses = Mutex<[TunnelStatus]>([])
+    }
+
+    private let seen = Seen()
+    private let task: Task<Void, Never>
+
+    init(_ manager: TunnelManager) {
+        let stream = manager.changes()
+        let seen = seen
+        task = Task { for await status in stream { seen.statuses.withLock { $0.append(status) } } }
+    }
+
+    deinit { task.cancel() }
+
+    /// The first status logged that meets `condition`, waiting up to `timeout`.
+    func waitFor(_ what: String, timeout: Duration, _ condition: (TunnelStatus) -> Bool) throws -> TunnelStatus {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let match = seen.statuses.withLock({ $0.first(where: condition) }) { return match }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestSSHD.Failure("timed out waiting for \(what); seen: \(seen.statuses.withLock { $0.map { "\($0.state) \($0.failure?.rawValue ?? "-")" } })")
+    }
+}
