@@ -15,13 +15,16 @@ public struct GatewayConfiguration: Sendable {
         public var api: API
         /// The subscription it turns into an API, for the dashboard.
         public var subscription: String?
+        /// Whether it serves `/v1/responses` itself (passed through, not translated).
+        public var servesResponses: Bool
 
         /// Makes a bridge.
-        public init(name: String, baseURL: String, api: API, subscription: String? = nil) {
+        public init(name: String, baseURL: String, api: API, subscription: String? = nil, servesResponses: Bool = false) {
             self.name = name
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.api = api
             self.subscription = subscription
+            self.servesResponses = servesResponses
         }
     }
 
@@ -52,13 +55,16 @@ public struct GatewayConfiguration: Sendable {
         public var routes: [String]
         /// List price, for "API cost avoided".
         public var price: Price?
+        /// Whether prompts are compressed before they go to a bridge (off by default).
+        public var compress: Bool
 
         /// Makes a model.
-        public init(id: String, aliases: [String] = [], routes: [String], price: Price? = nil) {
+        public init(id: String, aliases: [String] = [], routes: [String], price: Price? = nil, compress: Bool = false) {
             self.id = id
             self.aliases = aliases
             self.routes = routes
             self.price = price
+            self.compress = compress
         }
     }
 
@@ -81,13 +87,15 @@ public struct GatewayConfiguration: Sendable {
     /// The client keys; nil serves everyone (loopback only: the policy refuses a wider listen
     /// address without keys).
     public var clientKeys: ClientKeys?
+    /// Upstream silence after which a translated Anthropic stream gets a `ping` event.
+    public var pingInterval: Duration
 
     /// Makes a configuration; limits default to 8 MiB bodies, 2 s connect, 300 s upstream silence,
     /// 60 s client idle.
     public init(
         host: String, port: Int, bridges: [Bridge], models: [Model], maxBodyBytes: Int = 8 << 20,
         connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60),
-        clientKeys: ClientKeys? = nil
+        clientKeys: ClientKeys? = nil, pingInterval: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
@@ -98,5 +106,6 @@ public struct GatewayConfiguration: Sendable {
         self.readTimeout = readTimeout
         self.clientIdleTimeout = clientIdleTimeout
         self.clientKeys = clientKeys
+        self.pingInterval = pingInterval
     }
 }

@@ -1,7 +1,7 @@
-import Foundation
 public import HTTPTypes
 public import Hummingbird
 import NIOCore
+import Translation
 
 /// An error as the client sees it, in the OpenAI dialect:
 /// `{"error": {"message": …, "type": …, "code": …}}`. Messages name bridges and models, never
@@ -25,10 +25,34 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, Equatable {
         self.message = message
     }
 
-    /// The JSON body.
-    public var body: [UInt8] {
-        let object: [String: Any] = ["error": ["message": message, "type": type, "code": code, "param": NSNull()]]
-        return Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    /// The JSON body in the OpenAI dialect.
+    public var body: [UInt8] { body(in: .openAI) }
+
+    /// The JSON body in `dialect`: OpenAI's `{"error": {message, type, param, code}}`, or
+    /// Anthropic's `{"type": "error", "error": {type, message}}` with the gateway's `code` added.
+    func body(in dialect: Dialect) -> [UInt8] {
+        switch dialect {
+        case .openAI:
+            let error: JSON = ["message": .string(message), "type": .string(type), "param": nil, "code": .string(code)]
+            return JSON(dictionaryLiteral: ("error", error)).bytes
+        case .anthropic:
+            let error: JSON = ["type": .string(anthropicType), "message": .string(message), "code": .string(code)]
+            return JSON(dictionaryLiteral: ("type", "error"), ("error", error)).bytes
+        }
+    }
+
+    /// Anthropic's error type for the status.
+    var anthropicType: String {
+        switch status.code {
+        case 400, 422: "invalid_request_error"
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 413: "request_too_large"
+        case 429: "rate_limit_error"
+        case 529: "overloaded_error"
+        default: "api_error"
+        }
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

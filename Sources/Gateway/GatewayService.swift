@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 public import Logging
 import NIOCore
+import Translation
 public import ServiceLifecycle
 public import Store
 
@@ -59,14 +60,20 @@ public struct GatewayService: Service {
             availability: availability, breakers: BreakerBoard(), client: client)
         let metrics = GatewayMetrics()
         let authentication = ClientAuthentication(keys: configuration.clientKeys)
-        let chat = ChatCompletionsEndpoint(
-            catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
-            recorder: RequestRecorder(ledger: ledger, metrics: metrics), authentication: authentication)
+        let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
+        let history = ResponseHistory()
         let models = ModelsEndpoint(catalog: catalog, availability: availability, authentication: authentication)
+        let countTokens = CountTokensEndpoint(catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes, authentication: authentication)
 
         let router = Router()
         router.get("/v1/models", use: models.handle)
-        router.post("/v1/chat/completions", use: chat.handle)
+        for (path, surface) in [("/v1/chat/completions", Surface.chatCompletions), ("/v1/messages", .messages), ("/v1/responses", .responses)] {
+            let endpoint = CompletionEndpoint(
+                surface: surface, catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
+                pingInterval: configuration.pingInterval, recorder: recorder, authentication: authentication, history: history)
+            router.post(RouterPath(path), use: endpoint.handle)
+        }
+        router.post("/v1/messages/count_tokens", use: countTokens.handle)
         DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
         let onListening = onListening
         let application = Application(

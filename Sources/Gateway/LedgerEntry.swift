@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Store
+import Translation
 
 /// One request's ledger row, filled in as the request goes.
 struct LedgerEntry: Sendable {
@@ -21,6 +22,8 @@ struct LedgerEntry: Sendable {
     var errorCode: String?
     var usage: TokenUsage?
     var price: GatewayConfiguration.Price?
+    /// What prompt compression did to the request (zero when off).
+    var compression = CompressionReport(operations: 0, tokensSaved: 0)
     private var latencyMs = 0.0
 
     init(request: Request, surface: String) {
@@ -49,7 +52,8 @@ struct LedgerEntry: Sendable {
             modelServed: modelServed, bridge: bridge, stream: stream, status: status, errorCode: errorCode,
             tokensIn: usage?.input, tokensOut: usage?.output, tokensEstimated: usage?.estimated ?? false, latencyMs: latencyMs,
             ttfbMs: firstByte.map { Self.milliseconds(started.duration(to: $0)) },
-            costAvoided: usage.flatMap { usage in price.map { $0.cost(input: usage.input, output: usage.output) } })
+            costAvoided: usage.flatMap { usage in price.map { $0.cost(input: usage.input, output: usage.output) } },
+            compressionOperations: compression.operations, compressionTokensSaved: compression.tokensSaved)
     }
 
     /// `X-Caller`, if it is a short printable name (anything else is dropped, never stored).

@@ -11,6 +11,8 @@ struct StreamUsageScanner {
     let clientWantsUsage: Bool
     private(set) var usage: TokenUsage?
     private(set) var streamedCharacters = 0
+    /// Whether the stream's `data: [DONE]` passed.
+    private(set) var sawDone = false
     private var pending: [UInt8] = []
 
     init(clientWantsUsage: Bool) {
@@ -40,6 +42,7 @@ struct StreamUsageScanner {
         let text = String(decoding: event, as: UTF8.self)
         for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("data:") {
             let payload = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
+            if payload == "[DONE]" { sawDone = true }
             guard payload.hasPrefix("{"),
                 let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
             else { continue }

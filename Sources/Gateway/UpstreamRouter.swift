@@ -16,6 +16,14 @@ struct UpstreamRouter: Sendable {
     /// client's read timeout, between bytes.
     static let maximumExchange: TimeAmount = .hours(1)
 
+    /// One request for one bridge.
+    struct UpstreamCall {
+        var path: String
+        var body: [UInt8]
+        /// Headers beyond the JSON content type (e.g. `anthropic-version`).
+        var headers: [(String, String)] = []
+    }
+
     /// An upstream that answered, not yet read.
     struct Answer {
         let bridge: GatewayConfiguration.Bridge
@@ -29,9 +37,12 @@ struct UpstreamRouter: Sendable {
         let message: String
     }
 
-    /// POSTs `body` to `path` on the first bridge of `routes` that answers; or the error saying why
-    /// none could.
-    func send(model: String, routes: [String], path: String, body: [UInt8]) async -> Result<Answer, GatewayError> {
+    /// Sends the call `prepare` makes for each bridge of `routes`, in order, to the first that
+    /// answers; or the error saying why none could. `prepare` returns nil for a bridge that cannot
+    /// serve this kind of request, and throws for a request that cannot be sent at all (400).
+    func send<Plan>(
+        model: String, routes: [String], prepare: (GatewayConfiguration.Bridge) throws(GatewayError) -> (UpstreamCall, Plan)?
+    ) async throws(GatewayError) -> (Answer, Plan) {
         var refusals: [Refusal] = []
         for name in routes {
             guard let bridge = bridges[name] else { continue }
@@ -39,19 +50,20 @@ struct UpstreamRouter: Sendable {
                 refusals.append(Refusal(bridge: name, code: code, message: hint))
                 continue
             }
-            guard bridge.api != .anthropic else {
-                refusals.append(Refusal(bridge: name, code: "bridge_unsupported", message: "speaks the Anthropic API, which this surface cannot translate to yet"))
-                continue
-            }
             guard breakers.allows(name) else {
                 refusals.append(Refusal(bridge: name, code: "bridge_down", message: "failed moments ago; the gateway is giving it a rest"))
                 continue
             }
-            var request = HTTPClientRequest(url: bridge.baseURL + path)
+            guard let (call, plan) = try prepare(bridge) else {
+                refusals.append(Refusal(bridge: name, code: "bridge_unsupported", message: "its API (\(bridge.api.rawValue)) cannot serve this request"))
+                continue
+            }
+            var request = HTTPClientRequest(url: bridge.baseURL + call.path)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            for (header, value) in call.headers { request.headers.add(name: header, value: value) }
+            request.body = .bytes(ByteBuffer(bytes: call.body))
             let response: HTTPClientResponse
             do {
                 response = try await client.execute(request, timeout: Self.maximumExchange)
@@ -72,9 +84,9 @@ struct UpstreamRouter: Sendable {
                 continue
             }
             breakers.succeeded(name)
-            return .success(Answer(bridge: bridge, response: response))
+            return (Answer(bridge: bridge, response: response), plan)
         }
-        return .failure(Self.unavailable(model: model, refusals))
+        throw Self.unavailable(model: model, refusals)
     }
 
     /// 503 in the client's dialect: the primary route's reason decides the code; the message lists

@@ -31,14 +31,15 @@ extension Configuration {
             bridges: bridges.map { bridge in
                 GatewayConfiguration.Bridge(
                     name: bridge.name, baseURL: bridge.url.value, api: GatewayConfiguration.API(rawValue: bridge.api.rawValue) ?? .openai,
-                    subscription: bridge.subscription)
+                    subscription: bridge.subscription, servesResponses: bridge.responses)
             },
             models: models.map { model in
                 GatewayConfiguration.Model(
                     id: model.id, aliases: model.aliases, routes: model.routes,
-                    price: model.price.map { GatewayConfiguration.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) })
+                    price: model.price.map { GatewayConfiguration.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) },
+                    compress: model.compress)
             },
-            clientKeys: keys)
+            clientKeys: keys, pingInterval: gateway.pingInterval)
     }
 
     /// The dashboard's token from `[gateway] dashboard_token_file`; nil when none is configured.

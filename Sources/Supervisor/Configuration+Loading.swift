@@ -87,7 +87,10 @@ private struct ConfigurationReader {
         let listen = table.string("listen", required: true)
         let dashboardTokenFile = path(table, "dashboard_token_file")
         let clientKeysFile = path(table, "client_keys_file")
-        return listen.map { Configuration.Gateway(listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile) }
+        let pingInterval = duration(table, "ping_interval") ?? .seconds(10)
+        return listen.map {
+            Configuration.Gateway(listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile, pingInterval: pingInterval)
+        }
     }
 
     private func readTunnel(_ table: TOMLReader) -> Configuration.Tunnel? {
@@ -148,6 +151,10 @@ private struct ConfigurationReader {
         let api = choice(table, "api", Configuration.BridgeAPI.self, required: true)
         let tunnel = table.string("tunnel")?.value
         let subscription = table.string("subscription")?.value
+        let responses = table.boolean("responses")
+        if let responses, responses.value, api != nil, api != .openai {
+            table.problem("responses", "is for api = \"openai\" bridges; \(api!.rawValue) bridges do not serve /v1/responses")
+        }
         let command = table.strings("command")?.map(\.value)
         if command?.isEmpty == true { table.problem("command", "is empty; give the program and its arguments, or leave it out") }
         let probeTable = table.table("probe")
@@ -162,7 +169,7 @@ private struct ConfigurationReader {
         guard let name, let url, let api else { return nil }
         let probe = Configuration.Probe(path: probePath?.value ?? api.defaultProbePath, interval: interval, timeout: timeout)
         return Configuration.Bridge(
-            name: name, url: url, api: api, tunnel: tunnel, subscription: subscription,
+            name: name, url: url, api: api, tunnel: tunnel, subscription: subscription, responses: responses?.value ?? false,
             command: command, probe: probe, line: table.line)
     }
 
@@ -181,8 +188,9 @@ private struct ConfigurationReader {
             priceTable.finish()
             if let input, let output { price = Configuration.Price(inputPerMTok: input.value, outputPerMTok: output.value) }
         }
+        let compress = table.boolean("compress")?.value ?? false
         guard let id, let routes else { return nil }
-        return Configuration.Model(id: id.value, aliases: aliases, routes: routes, price: price)
+        return Configuration.Model(id: id.value, aliases: aliases, routes: routes, price: price, compress: compress)
     }
 
     private func readWebhook(_ table: TOMLReader) -> Configuration.Webhook? {

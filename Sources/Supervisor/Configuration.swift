@@ -36,6 +36,8 @@ public struct Configuration: Sendable {
         public let dashboardTokenFile: PathTemplate?
         /// The file holding client keys; required when the gateway is not on loopback.
         public let clientKeysFile: PathTemplate?
+        /// Upstream silence after which a translated Anthropic stream gets a `ping` (default 10 s).
+        public let pingInterval: Duration
     }
 
     /// How a tunnel is held.
@@ -125,6 +127,9 @@ public struct Configuration: Sendable {
         public let tunnel: String?
         /// The subscription it turns into an API, for the dashboard.
         public let subscription: String?
+        /// Whether it serves the OpenAI Responses API itself (`responses = true`): `/v1/responses`
+        /// is then passed through instead of translated to chat completions.
+        public let responses: Bool
         /// A managed bridge process, if bridgekeeper should run it.
         public let command: [String]?
         /// How it is probed.
@@ -151,6 +156,8 @@ public struct Configuration: Sendable {
         public let routes: [String]
         /// List price, if known.
         public let price: Price?
+        /// Whether prompts to it are compressed (`compress = true`; off by default).
+        public let compress: Bool
     }
 
     /// A webhook's message format.

@@ -28,9 +28,13 @@ struct GatewayDaemonTests {
         }
     }
 
-    /// Starts `run` with `bridges` (name → URL) and one model `gpt-test` (alias `fast`) routed over
-    /// `routes`; waits until the gateway listens and every bridge has been probed.
-    static func start(bridges: [(String, String)], routes: [String], clientKeys: String? = nil) throws -> Daemon {
+    /// Starts `run` with `bridges` (name → URL; `api = "openai"` unless `apis` says otherwise) and
+    /// one model `gpt-test` (alias `fast`, more keys in `modelOptions`) routed over `routes`;
+    /// waits until the gateway listens and every bridge has been probed.
+    static func start(
+        bridges: [(String, String)], routes: [String], clientKeys: String? = nil, apis: [String: String] = [:],
+        modelOptions: String = "", gatewayOptions: String = ""
+    ) throws -> Daemon {
         let dir = try Scratch()
         let keysLine = try clientKeys.map { "client_keys_file = \"\(try dir.write("client-keys", $0))\"\n" } ?? ""
         let gateway = try TestSSHD.freePort()
@@ -43,14 +47,14 @@ struct GatewayDaemonTests {
             [gateway]
             listen = "127.0.0.1:\(gateway)"
             dashboard_token_file = "\(token)"
-            \(keysLine)
+            \(keysLine)\(gatewayOptions.isEmpty ? "" : gatewayOptions + "\n")
             """
         for (name, url) in bridges {
             text += """
                 [[bridges]]
                 name = "\(name)"
                 url = "\(url)"
-                api = "openai"
+                api = "\(apis[name] ?? "openai")"
                 subscription = "\(name) plan"
                   [bridges.probe]
                   interval = "300ms"
@@ -64,6 +68,7 @@ struct GatewayDaemonTests {
             aliases = ["fast"]
             routes = [\(routes.map { "\"\($0)\"" }.joined(separator: ", "))]
             price = { input_per_mtok = 1.0, output_per_mtok = 10.0 }
+            \(modelOptions)
             """
         let config = try dir.write("bk.toml", text)
         let process = try Bridgekeeper.start(["run", "--config", config])

@@ -2,11 +2,13 @@ import Foundation
 
 extension FakeOpenAIBridge {
     /// The deterministic answer to one chat completion request, as a `chat.completion` object or
-    /// as the data of its stream events.
+    /// as the data of its stream events. With tools and "weather" in the last user message it
+    /// calls the first tool; when that message also says " and ", it makes two parallel calls
+    /// whose streamed argument fragments interleave (index 0, 1, 0, 1, …), as some upstreams do.
     struct Completion {
         private enum Output {
             case text(String)
-            case toolCall(name: String)
+            case toolCalls(name: String, count: Int)
         }
 
         private let id: String
@@ -28,8 +30,9 @@ extension FakeOpenAIBridge {
             let toolsAllowed = !tools.isEmpty && request["tool_choice"] as? String != "none"
             if toolsAllowed, messages.last?["role"] as? String == "user", lastText.lowercased().contains("weather") {
                 let name = function?["name"] as? String ?? "tool"
-                output = .toolCall(name: name)
-                completionTokens = Usage.words("\(name) \(FakeOpenAIBridge.toolCallArguments)")
+                let count = lastText.contains(" and ") ? 2 : 1
+                output = .toolCalls(name: name, count: count)
+                completionTokens = count * Usage.words("\(name) \(FakeOpenAIBridge.toolCallArguments)")
             } else {
                 let text = FakeOpenAIBridge.replyText(echoing: lastText)
                 output = .text(text)
@@ -43,14 +46,14 @@ extension FakeOpenAIBridge {
             switch output {
             case .text(let text):
                 message["content"] = text
-            case .toolCall(let name):
+            case .toolCalls(let name, let count):
                 message["content"] = NSNull()
-                message["tool_calls"] = [
+                message["tool_calls"] = (0..<count).map { index in
                     [
-                        "id": FakeOpenAIBridge.toolCallID, "type": "function",
+                        "id": FakeOpenAIBridge.toolCallID(index), "type": "function",
                         "function": ["name": name, "arguments": FakeOpenAIBridge.toolCallArguments],
                     ] as [String: Any]
-                ]
+                }
             }
             var object: [String: Any] = [
                 "id": id, "object": "chat.completion", "created": FakeBridge.created, "model": model,
@@ -70,14 +73,18 @@ extension FakeOpenAIBridge {
                 for (index, word) in words.enumerated() {
                     deltas.append(index == 0 ? ["role": "assistant", "content": word] : ["content": " " + word])
                 }
-            case .toolCall(let name):
-                let call: [String: Any] = [
-                    "index": 0, "id": FakeOpenAIBridge.toolCallID, "type": "function",
-                    "function": ["name": name, "arguments": ""],
-                ]
-                deltas.append(["role": "assistant", "content": NSNull(), "tool_calls": [call]])
+            case .toolCalls(let name, let count):
+                for index in 0..<count {
+                    let call: [String: Any] = [
+                        "index": index, "id": FakeOpenAIBridge.toolCallID(index), "type": "function",
+                        "function": ["name": name, "arguments": ""],
+                    ]
+                    deltas.append(index == 0 ? ["role": "assistant", "content": NSNull(), "tool_calls": [call]] : ["tool_calls": [call]])
+                }
                 for fragment in FakeBridge.fragments(of: FakeOpenAIBridge.toolCallArguments) {
-                    deltas.append(["tool_calls": [["index": 0, "function": ["arguments": fragment]] as [String: Any]]])
+                    for index in 0..<count {
+                        deltas.append(["tool_calls": [["index": index, "function": ["arguments": fragment]] as [String: Any]]])
+                    }
                 }
             }
             var events = deltas.map { chunk(choice(delta: $0, finishReason: NSNull()), includeUsage: includeUsage) }
@@ -91,7 +98,7 @@ extension FakeOpenAIBridge {
         }
 
         private var finishReason: String {
-            if case .toolCall = output { return "tool_calls" }
+            if case .toolCalls = output { return "tool_calls" }
             return "stop"
         }
 

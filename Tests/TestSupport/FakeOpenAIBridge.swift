@@ -28,6 +28,9 @@ public final class FakeOpenAIBridge: FakeBridge, @unchecked Sendable {
     /// The id of every tool call the bridge makes.
     public static let toolCallID = "call_1"
 
+    /// The id of parallel call `index` (`call_1`, `call_2`, …).
+    public static func toolCallID(_ index: Int) -> String { "call_\(index + 1)" }
+
     // Guarded by the bridge's lock (`synchronized`).
     private var omitsUsage = false
 

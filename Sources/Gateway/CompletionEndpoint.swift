@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import Translation
+
+/// `POST /v1/chat/completions`, `/v1/messages` and `/v1/responses`: the request is resolved to a
+/// model, sent to the first usable bridge of its routes (in that bridge's dialect, translated
+/// where the two differ) and the answer comes back in the client's dialect, streamed event by
+/// event or whole. Every request leaves one ledger row.
+struct CompletionEndpoint: Sendable {
+    let surface: Surface
+    let catalog: ModelCatalog
+    let router: UpstreamRouter
+    let maxBodyBytes: Int
+    let pingInterval: Duration
+    let recorder: RequestRecorder
+    let authentication: ClientAuthentication
+    let history: ResponseHistory
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        var entry = LedgerEntry(request: request, surface: surface.rawValue)
+        do throws(GatewayError) {
+            entry.keyName = try authentication.caller(of: request)
+            let client = try await ClientRequest(request, surface: surface, maxBodyBytes: maxBodyBytes)
+            entry.modelRequested = client.model
+            entry.stream = client.stream
+            guard let model = catalog.model(named: client.model) else {
+                throw GatewayError.modelNotFound(client.model, known: catalog.models.map(\.id))
+            }
+            entry.modelServed = model.id
+            entry.price = model.price
+            let exchange = Exchange(surface: surface, client: client, model: model, headers: request.headers, history: history)
+            let (answer, plan) = try await router.send(model: model.id, routes: model.routes) { bridge throws(GatewayError) in
+                try exchange.prepare(for: bridge)
+            }
+            entry.bridge = answer.bridge.name
+            entry.compression = plan.compression
+            let status = Int(answer.response.status.code)
+            if status >= 400 {
+                throw await Self.refusal(answer, status: status)
+            }
+            if client.stream {
+                return stream(answer, plan: plan, exchange: exchange, entry: entry)
+            }
+            return try await whole(answer, plan: plan, exchange: exchange, entry: &entry)
+        } catch {
+            entry.finish(status: Int(error.status.code), errorCode: error.code)
+            recorder.record(entry.record)
+            return Response(
+                status: error.status, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: error.body(in: surface.dialect))))
+        }
+    }
+
+    /// A whole answer: read it, take its usage, and pass it on as it came or translated.
+    private func whole(_ answer: UpstreamRouter.Answer, plan: Exchange.Plan, exchange: Exchange, entry: inout LedgerEntry) async throws(GatewayError) -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await answer.response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw GatewayError(
+                .badGateway, code: "upstream_error", type: "api_error",
+                "bridge \(answer.bridge.name) broke off its answer (\(UpstreamRouter.describe(error)))")
+        }
+        let bytes = Array(body.readableBytesView)
+        let upstream = try? JSONParser.parse(bytes)
+        let output: [UInt8]
+        let completion: Completion?
+        if plan.translated {
+            guard let upstream, upstream.object != nil else {
+                throw GatewayError(.badGateway, code: "upstream_error", type: "api_error", "bridge \(answer.bridge.name) answered with a body that is not JSON")
+            }
+            let read = plan.upstream == .anthropic ? Completion(anthropic: upstream) : Completion(chat: upstream)
+            output = exchange.render(read, plan: plan).bytes
+            completion = read
+        } else {
+            output = bytes
+            completion = upstream.map { plan.upstream == .anthropic ? Completion(anthropic: $0) : Completion(chat: $0) }
+        }
+        entry.usage = upstream.flatMap { plan.upstream.usage(in: $0) }
+            ?? TokenUsage.estimate(inputCharacters: exchange.client.original.count, outputCharacters: completion.map(Self.characters) ?? 0)
+        entry.markFirstByte()
+        entry.finish(status: 200, errorCode: nil)
+        recorder.record(entry.record)
+        let contentType = plan.translated ? "application/json" : answer.response.headers.first(name: "content-type") ?? "application/json"
+        return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// A stream: passed through or translated, event by event.
+    private func stream(_ answer: UpstreamRouter.Answer, plan: Exchange.Plan, exchange: Exchange, entry: LedgerEntry) -> Response {
+        let bridge = answer.bridge.name
+        let conversion: any StreamConversion =
+            if plan.translated {
+                StreamTranslation(reader: plan.upstream.reader, writer: exchange.writer(plan: plan), bridge: bridge)
+            } else if plan.upstream == .chat {
+                ChatPassThrough(clientWantsUsage: exchange.client.clientWantsUsage, bridge: bridge)
+            } else {
+                EventPassThrough(reader: plan.upstream.reader, dialect: plan.upstream, bridge: bridge)
+            }
+        return Self.relay(conversion, answer: answer, entry: entry, inputCharacters: exchange.client.original.count, recorder: recorder, pingInterval: pingInterval)
+    }
+
+    private static func relay(
+        _ conversion: some StreamConversion, answer: UpstreamRouter.Answer, entry: LedgerEntry, inputCharacters: Int, recorder: RequestRecorder,
+        pingInterval: Duration
+    ) -> Response {
+        StreamRelay(
+            upstream: answer.response.body, conversion: conversion, entry: entry, inputCharacters: inputCharacters, recorder: recorder,
+            keepAliveInterval: pingInterval
+        ).response()
+    }
+
+    /// The bridge refused the request itself (400, 404, 422, 429 …): its words, in the client's
+    /// dialect, with the bridge named.
+    private static func refusal(_ answer: UpstreamRouter.Answer, status: Int) async -> GatewayError {
+        let said = await UpstreamRouter.message(in: answer.response)
+        return GatewayError(
+            .init(code: status), code: "upstream_error", type: status == 429 ? "rate_limit_error" : "invalid_request_error",
+            "bridge \(answer.bridge.name) answered \(status)" + (said.map { ": \($0)" } ?? ""))
+    }
+
+    /// Characters of generated output, for an estimate.
+    private static func characters(_ completion: Completion) -> Int {
+        completion.text.count + completion.toolCalls.reduce(0) { $0 + $1.arguments.count }
+    }
+}

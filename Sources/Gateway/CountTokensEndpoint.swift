@@ -1,0 +1,45 @@
+import AsyncHTTPClient
+import Hummingbird
+import NIOHTTP1
+import NIOCore
+import Translation
+
+/// `POST /v1/messages/count_tokens`: passed through to the first usable Anthropic bridge of the
+/// model's routes; where none can answer (the model routes to OpenAI-style bridges, or the
+/// bridge has no such endpoint), the gateway's own estimate (`AnthropicTokenCounter`: about four
+/// characters a token, a fixed count per image), marked with `"estimated": true`.
+struct CountTokensEndpoint: Sendable {
+    let catalog: ModelCatalog
+    let router: UpstreamRouter
+    let maxBodyBytes: Int
+    let authentication: ClientAuthentication
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        do {
+            _ = try authentication.caller(of: request)
+            let client = try await ClientRequest(request, surface: .countTokens, maxBodyBytes: maxBodyBytes)
+            guard let model = catalog.model(named: client.model) else {
+                throw GatewayError.modelNotFound(client.model, known: catalog.models.map(\.id))
+            }
+            var body = client.json
+            body["model"] = .string(model.id)
+            let version = request.headers[.init("anthropic-version")!] ?? "2023-06-01"
+            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, prepare: { bridge throws(GatewayError) in
+                bridge.api == .anthropic
+                    ? (UpstreamRouter.UpstreamCall(path: "/v1/messages/count_tokens", body: body.bytes, headers: [("anthropic-version", version)]), ())
+                    : nil
+            }), answer.response.status == .ok,
+                let counted = try? await answer.response.body.collect(upTo: 1 << 20)
+            {
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: counted))
+            }
+            var estimate = AnthropicTokenCounter.response(for: client.json)
+            estimate["estimated"] = true
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: estimate.bytes)))
+        } catch let error as GatewayError {
+            return Response(
+                status: error.status, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: error.body(in: .anthropic))))
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Hummingbird
+import NIOCore
+
+/// Relays an upstream stream to the client through a `StreamConversion`, unbuffered: each piece
+/// goes on as soon as the conversion releases it. When the conversion has a keep-alive (an
+/// Anthropic `ping`), it is sent after every `keepAliveInterval` of upstream silence. The ledger
+/// row is written when the stream ends, however it ends.
+struct StreamRelay<Conversion: StreamConversion>: Sendable {
+    let upstream: HTTPClientResponse.Body
+    var conversion: Conversion
+    var entry: LedgerEntry
+    let inputCharacters: Int
+    let recorder: RequestRecorder
+    let keepAliveInterval: Duration
+
+    /// The streamed response.
+    func response(contentType: String = "text/event-stream") -> Response {
+        let relay = self
+        let body = ResponseBody { writer in
+            var relay = relay
+            await relay.run(&writer)
+        }
+        return Response(status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"], body: body)
+    }
+
+    private mutating func run(_ writer: inout some ResponseBodyWriter) async {
+        var clientGone = false
+        do {
+            if conversion.keepAlive == nil {
+                try await relayPlain(&writer)
+            } else {
+                try await relayWithKeepAlive(&writer)
+            }
+            try await writer.finish(nil)
+        } catch {
+            clientGone = true
+        }
+        entry.usage = conversion.usage
+            ?? TokenUsage.estimate(inputCharacters: inputCharacters, outputCharacters: conversion.outputCharacters)
+        entry.finish(status: 200, errorCode: conversion.errorCode ?? (clientGone ? "client_disconnected" : nil))
+        recorder.record(entry.record)
+    }
+
+    private mutating func relayPlain(_ writer: inout some ResponseBodyWriter) async throws {
+        var pieces = upstream.makeAsyncIterator()
+        while true {
+            let buffer: ByteBuffer?
+            do {
+                buffer = try await pieces.next()
+            } catch {
+                // The upstream broke off (a failed write to the client throws from `send` instead).
+                try await send(conversion.end(failure: UpstreamRouter.describe(error)), to: &writer)
+                return
+            }
+            guard let buffer else { break }
+            try await send(conversion.take(buffer), to: &writer)
+        }
+        try await send(conversion.end(failure: nil), to: &writer)
+    }
+
+    /// Upstream pieces and silence ticks merged into one sequence, so a ping can go out while
+    /// the upstream says nothing.
+    private mutating func relayWithKeepAlive(_ writer: inout some ResponseBodyWriter) async throws {
+        let (pieces, continuation) = AsyncStream<RelayPiece>.makeStream()
+        let upstream = upstream
+        let reader = Task {
+            do {
+                for try await buffer in upstream { continuation.yield(.bytes(buffer)) }
+                continuation.yield(.end(failure: nil))
+            } catch {
+                continuation.yield(.end(failure: UpstreamRouter.describe(error)))
+            }
+            continuation.finish()
+        }
+        let interval = keepAliveInterval
+        let ticker = Task {
+            while (try? await Task.sleep(for: interval / 4)) != nil { continuation.yield(.tick) }
+        }
+        defer {
+            reader.cancel()
+            ticker.cancel()
+        }
+        var lastSent = ContinuousClock.now
+        for await piece in pieces {
+            switch piece {
+            case .bytes(let buffer):
+                let bytes = conversion.take(buffer)
+                if !bytes.isEmpty { lastSent = .now }
+                try await send(bytes, to: &writer)
+            case .end(let failure):
+                try await send(conversion.end(failure: failure), to: &writer)
+                return
+            case .tick:
+                if let ping = conversion.keepAlive, lastSent.duration(to: .now) >= interval {
+                    lastSent = .now
+                    try await writer.write(ByteBuffer(bytes: ping))
+                }
+            }
+        }
+    }
+
+    private mutating func send(_ bytes: [UInt8], to writer: inout some ResponseBodyWriter) async throws {
+        guard !bytes.isEmpty else { return }
+        entry.markFirstByte()
+        try await writer.write(ByteBuffer(bytes: bytes))
+    }
+}
+
+/// What the keep-alive relay waits for: upstream bytes, the upstream's end, or a silence tick.
+private enum RelayPiece: Sendable {
+    case bytes(ByteBuffer)
+    case end(failure: String?)
+    case tick
+}
