@@ -18,14 +18,8 @@ public struct ChatCompletionRenderer: Sendable {
 
     /// The `chat.completion` for `completion`, with `estimate` as its usage when it has none.
     public func render(_ completion: Completion, estimate: Usage) -> JSON {
-        let onlyCalls = completion.text.isEmpty && !completion.toolCalls.isEmpty
-        var message: JSON = ["role": "assistant", "content": onlyCalls ? .null : .string(completion.text), "refusal": nil]
-        if !completion.toolCalls.isEmpty {
-            message["tool_calls"] = .array(completion.toolCalls.map { call in
-                let function: JSON = ["name": .string(call.name), "arguments": .string(call.arguments)]
-                return ["id": .string(call.id), "type": "function", "function": function]
-            })
-        }
+        var message = completion.chatMessage
+        message["refusal"] = .null
         let choice: JSON = ["index": 0, "message": message, "logprobs": nil, "finish_reason": .string(completion.stopReason.chat)]
         return [
             "id": .string(id), "object": "chat.completion", "created": .int(created), "model": .string(model), "choices": [choice],
