@@ -66,21 +66,20 @@ struct CompletionEndpoint: Sendable {
         }
         let bytes = Array(body.readableBytesView)
         let upstream = try? JSONParser.parse(bytes)
-        let output: [UInt8]
-        let completion: Completion?
+        var output = bytes
+        var completion: Completion?
         if plan.translated {
-            guard let upstream, upstream.object != nil else {
-                throw GatewayError(.badGateway, code: "upstream_error", type: "api_error", "bridge \(answer.bridge.name) answered with a body that is not JSON")
+            guard let upstream, let read = plan.upstream.completion(in: upstream) else {
+                throw GatewayError(.badGateway, code: "upstream_error", type: "api_error", "bridge \(answer.bridge.name) answered with a body that is not a JSON object")
             }
-            let read = plan.upstream == .anthropic ? Completion(anthropic: upstream) : Completion(chat: upstream)
             output = exchange.render(read, plan: plan).bytes
             completion = read
-        } else {
-            output = bytes
-            completion = upstream.map { plan.upstream == .anthropic ? Completion(anthropic: $0) : Completion(chat: $0) }
         }
+        // The bridge's usage; else an estimate from the text (only then is the answer read for it).
         entry.usage = upstream.flatMap { plan.upstream.usage(in: $0) }
-            ?? TokenUsage.estimate(inputCharacters: exchange.client.original.count, outputCharacters: completion.map(Self.characters) ?? 0)
+            ?? TokenUsage.estimate(
+                inputCharacters: exchange.client.original.count,
+                outputCharacters: (completion ?? upstream.flatMap { plan.upstream.completion(in: $0) }).map(Self.characters) ?? 0)
         entry.markFirstByte()
         entry.finish(status: 200, errorCode: nil)
         recorder.record(entry.record)

@@ -25,4 +25,15 @@ enum UpstreamDialect: Sendable, Equatable {
             }
         return usage.map { TokenUsage(input: $0.input, output: $0.output, estimated: false) }
     }
+
+    /// A whole answer read as a neutral completion; nil when it is not an object, or (Responses,
+    /// only ever passed through) when the gateway never needs to read it.
+    func completion(in answer: JSON) -> Completion? {
+        guard answer.object != nil else { return nil }
+        switch self {
+        case .chat: return Completion(chat: answer)
+        case .anthropic: return Completion(anthropic: answer)
+        case .responses: return nil
+        }
+    }
 }
