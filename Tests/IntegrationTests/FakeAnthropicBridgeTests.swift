@@ -321,9 +321,9 @@ struct FakeAnthropicBridgeTests {
     }
 
     @Test("message_start reaches the client while the stream is paused after it")
-    func pauseAfterFirstChunk() async throws {
+    func pauseAfterFirstChunk() throws {
         let bridge = try FakeAnthropicBridge()
-        bridge.pauseAfterFirstChunk = .seconds(15)
+        bridge.pauseAfterFirstChunk = .seconds(120)  // far longer than any wait below: only a resume ends it in time
         let script = Self.prelude + """
             arrivals = {}
             text = ""
@@ -334,15 +334,15 @@ struct FakeAnthropicBridgeTests {
                     text += event.delta.text
             out({"text": text, "gap": arrivals["content_block_start"] - arrivals["message_start"]})
             """
-        async let run = PythonClient.run(script, environment: Self.environment(bridge), timeout: .seconds(25))
-        #expect(await bridge.waitUntilFirstChunkSent(timeout: .seconds(20)))
+        let run = PythonClient.start(script, environment: Self.environment(bridge), timeout: .seconds(110))
+        #expect(bridge.waitUntilFirstChunkSent(timeout: .seconds(60)))
         // Hold the pause long enough to see in the client's arrival times, then end it.
-        try await Task.sleep(for: .milliseconds(1500))
+        Thread.sleep(forTimeInterval: 1.5)
         let resumed = ContinuousClock.now
         bridge.resumePausedStreams()
-        let result = try await run
+        let result = try run.wait()
         try #require(result.status == 0, "\(result)")
-        #expect(ContinuousClock.now - resumed < .seconds(8), "the stream waited out its pause instead of resuming")
+        #expect(ContinuousClock.now - resumed < .seconds(40), "the stream waited out its pause instead of resuming")
         let output = try result.jsonObject()
         #expect(output["text"] as? String == "echo: one two")
         #expect((output["gap"] as? Double ?? 0) >= 1.0)

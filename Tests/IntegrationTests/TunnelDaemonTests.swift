@@ -76,7 +76,8 @@ struct TunnelDaemonTests {
         #expect(tunnel["name"] as? String == "home")
         #expect(tunnel["since"] is String)
         #expect(((tunnel["forwards"] as? [[String: Any]])?.first?["verified"] as? Bool) == true)
-        #expect(sshd.listeners(port: listen) == ["127.0.0.1"])
+        // The /proc scan can miss a socket while processes come and go on a busy machine: ask again.
+        try sshd.waitFor("sshd's listener on loopback", timeout: .seconds(10)) { sshd.listeners(port: listen) == ["127.0.0.1"] }
         #expect(try TestClient.httpGet(port: listen, path: "/").status == 200)
         let bridge = (up.json["bridges"] as? [[String: Any]])?.first ?? [:]
         #expect(bridge["tunnel"] as? String == "home")

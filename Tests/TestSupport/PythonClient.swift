@@ -136,6 +136,35 @@ public enum PythonClient {
         }
     }
 
+    /// A script started with ``start(_:environment:timeout:)``, running on a thread of its own.
+    public final class Background: @unchecked Sendable {
+        private let finished = DispatchSemaphore(value: 0)
+        private var outcome: Swift.Result<Result, any Error>?
+
+        fileprivate init(_ body: @escaping @Sendable () throws -> Result) {
+            let thread = Thread { [self] in
+                outcome = Swift.Result { try body() }
+                finished.signal()
+            }
+            thread.name = "PythonClient"
+            thread.start()
+        }
+
+        /// Blocks until the script has ended; its result.
+        public func wait() throws -> Result {
+            finished.wait()
+            finished.signal()
+            return try outcome!.get()
+        }
+    }
+
+    /// Starts `script` like ``run(_:environment:timeout:)`` without waiting for it: for a
+    /// synchronous test that acts while the script runs. Nothing of the cooperative pool is
+    /// needed meanwhile, so a busy pool cannot stall the test.
+    public static func start(_ script: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)) -> Background {
+        Background { try run(script, environment: environment, timeout: timeout) }
+    }
+
     // MARK: Internals
 
     /// This process's environment, cleaned for a loopback-only client, plus `extra`.
