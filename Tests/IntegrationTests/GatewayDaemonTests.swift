@@ -30,10 +30,11 @@ struct GatewayDaemonTests {
 
     /// Starts `run` with `bridges` (name → URL; `api = "openai"` unless `apis` says otherwise) and
     /// one model `gpt-test` (alias `fast`, more keys in `modelOptions`) routed over `routes`;
-    /// waits until the gateway listens and every bridge has been probed.
+    /// `bridgeOptions` adds lines to a bridge's table by name (e.g. `responses = true`).
+    /// Waits until the gateway listens and every bridge has been probed.
     static func start(
         bridges: [(String, String)], routes: [String], clientKeys: String? = nil, apis: [String: String] = [:],
-        modelOptions: String = "", gatewayOptions: String = ""
+        bridgeOptions: [String: String] = [:], modelOptions: String = "", gatewayOptions: String = ""
     ) throws -> Daemon {
         let dir = try Scratch()
         let keysLine = try clientKeys.map { "client_keys_file = \"\(try dir.write("client-keys", $0))\"\n" } ?? ""
@@ -56,7 +57,7 @@ struct GatewayDaemonTests {
                 url = "\(url)"
                 api = "\(apis[name] ?? "openai")"
                 subscription = "\(name) plan"
-                  [bridges.probe]
+                \(bridgeOptions[name].map { $0 + "\n" } ?? "")  [bridges.probe]
                   interval = "300ms"
                   timeout = "250ms"
 

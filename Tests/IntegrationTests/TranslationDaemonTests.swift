@@ -165,6 +165,104 @@ struct TranslationDaemonTests {
         #expect(rows.filter { $0.status == 200 }.allSatisfy { $0.bridge == "codex" && $0.clientApp == "openai-python" })
     }
 
+    @Test("the Responses API passed through to a bridge with responses = true: only the alias renamed, usage from response.completed, a cut stream ends in an error event")
+    func responsesPassedThrough() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try GatewayDaemonTests.start(
+            bridges: [("codex", bridge.url)], routes: ["codex"], bridgeOptions: ["codex": "responses = true"])
+        defer { daemon.stop() }
+        // `sent` holds the bodies exactly as the SDK sent them, to compare with what the bridge got.
+        let out = try Self.openAI(daemon, """
+            sent = []
+            c = openai.OpenAI(default_headers={'X-Caller': 'alice'}, max_retries=0,
+                http_client=openai.DefaultHttpxClient(event_hooks={'request': [lambda request: sent.append(request.content.decode())]}))
+            r = c.responses.create(model='fast', input='hello there gateway', instructions='be brief')
+            out['plain'] = [r.output_text, r.status, r.model, r.usage.input_tokens, r.usage.output_tokens, r.usage.total_tokens]
+            out['plain_id'] = r.id
+            with c.responses.stream(model='gpt-test', input=[{'role': 'user', 'content': 'one two three'}]) as s:
+                types = [e.type for e in s]
+                final = s.get_final_response()
+            out['stream'] = [final.output_text, final.status, final.usage.input_tokens, final.usage.output_tokens]
+            out['stream_types'] = types
+            events = list(c.responses.create(model='fast', input='alpha beta', stream=True))
+            out['deltas'] = ''.join(e.delta for e in events if e.type == 'response.output_text.delta')
+            out['sequence'] = [e.sequence_number for e in events] == list(range(len(events)))
+            out['sent'] = sent
+            """)
+        let hello = FakeBridge.replyText(echoing: "hello there gateway")
+        let three = FakeBridge.replyText(echoing: "one two three")
+        #expect(out["plain"] as? [AnyHashable] == [hello, "completed", "gpt-test", 5, Self.words(hello), 5 + Self.words(hello)])
+        #expect((out["plain_id"] as? String)?.hasPrefix("resp_fake-") == true, "the bridge's own answer, not one the gateway rendered: \(out)")
+        #expect(out["stream"] as? [AnyHashable] == [three, "completed", 3, Self.words(three)])
+        let textEvents = ["response.output_item.added", "response.content_part.added"]
+            + Array(repeating: "response.output_text.delta", count: Self.words(three))
+            + ["response.output_text.done", "response.content_part.done", "response.output_item.done"]
+        #expect(out["stream_types"] as? [String] == ["response.created", "response.in_progress"] + textEvents + ["response.completed"])
+        #expect(out["deltas"] as? String == FakeBridge.replyText(echoing: "alpha beta"))
+        #expect(out["sequence"] as? Bool == true)
+
+        // The bridge was asked on /v1/responses itself, never translated to chat completions, with
+        // the canonical id; otherwise the body is the client's own (byte for byte when the client
+        // already named the canonical id).
+        let posts = bridge.requests.filter { $0.method == "POST" }
+        #expect(posts.map(\.path) == Array(repeating: "/v1/responses", count: 3))
+        #expect(posts.allSatisfy { $0.json?["model"] as? String == "gpt-test" })
+        let sent = out["sent"] as? [String] ?? []
+        #expect(sent.count == 3)
+        for (client, received) in zip(sent, posts) {
+            if client.contains(#""model":"gpt-test""#) {
+                #expect(received.body == client, "a request that named the canonical id was re-encoded")
+            }
+            /// The body as sorted-key JSON without its model.
+            func rest(_ body: String) -> String {
+                var object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+                object["model"] = nil
+                let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+                return String(decoding: data, as: UTF8.self)
+            }
+            #expect(rest(received.body) == rest(client), "the bridge got more changed than the model")
+        }
+
+        // A bridge that breaks off: the stream ends in the Responses `error` event, never
+        // `response.completed`; a whole answer cut short is a 502.
+        bridge.failOnlyPosts = true
+        bridge.failure = .dieMidStream(afterChunks: 5)
+        // Paced, so the events before the cut reach the gateway one by one: sent back to back
+        // right before the cut, some can be lost on the way in (body parts still buffered in
+        // AsyncHTTPClient when the connection closes are dropped with the failure).
+        bridge.chunkDelay = .milliseconds(100)
+        let broken = try Self.openAI(daemon, """
+            c = client.with_options(max_retries=0)
+            types, error = [], None
+            for e in c.responses.create(model='fast', input='one two three four', stream=True):
+                types.append(e.type)
+                if e.type == 'error': error = [e.code, e.message]
+            out['types'] = types
+            out['error'] = error
+            try:
+                c.responses.create(model='fast', input='cut me short')
+                out['whole'] = 'answered'
+            except openai.APIStatusError as e:
+                out['whole'] = [e.status_code, e.body.get('code')]
+            """)
+        let types = broken["types"] as? [String] ?? []
+        #expect(Array(types.prefix(4)) == ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"], "\(broken)")
+        #expect(types.last == "error" && !types.contains("response.completed"), "\(broken)")
+        let error = broken["error"] as? [String]
+        #expect(error?.first == "upstream_disconnected")
+        #expect(error?.last?.contains("bridge codex broke off the stream") == true, "\(broken)")
+        #expect(broken["whole"] as? [AnyHashable] == [502, "upstream_error"], "\(broken)")
+
+        let rows = try Self.ledger(daemon)
+        #expect(rows.count == 5, "\(rows)")
+        #expect(rows.allSatisfy { $0.surface == "responses" && $0.bridge == "codex" && $0.modelServed == "gpt-test" && $0.caller == "alice" })
+        #expect(rows.map(\.stream) == [false, true, true, true, false])
+        #expect(rows.map(\.errorCode) == [nil, nil, nil, "upstream_disconnected", "upstream_error"])
+        let usage = rows.prefix(3).map { [$0.tokensIn, $0.tokensOut] }
+        #expect(usage == [[5, Self.words(hello)], [3, Self.words(three)], [2, Self.words(FakeBridge.replyText(echoing: "alpha beta"))]])
+        #expect(rows.prefix(3).allSatisfy { !$0.tokensEstimated }, "usage reported by the bridge, not estimated")
+    }
+
     @Test("chat completions over an Anthropic bridge, and Anthropic Messages passed through with their headers")
     func anthropicBridge() throws {
         let bridge = try FakeAnthropicBridge(models: ["gpt-test"])

@@ -1,3 +1,4 @@
+import Gateway
 import Policy
 import Supervisor
 import TOML
@@ -121,6 +122,11 @@ import Testing
         (gateway + "[[notify.webhooks]]\nname = \"w\"\nurl = \"ftp://x\"\n", 6, "notify.webhooks[0].url", "http:// or https://"),
         (gateway + "[[notify.webhooks]]\nname = \"w\"\nurl = \"https://x\"\nformat = \"teams\"\n", 7, "notify.webhooks[0].format", "expected one of: ntfy, slack, json"),
         (gateway + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\nprice = { input_per_mtok = -1, output_per_mtok = 1 }\n", 7, "models[0].price.input_per_mtok", "is negative"),
+        (gateway + "[[bridges]]\nname = \"a\"\nurl = \"http://127.0.0.1:3253\"\napi = \"anthropic\"\nresponses = true\n", 8, "bridges[0].responses", "is for api = \"openai\" bridges"),
+        (gateway + bridge("a") + "responses = \"yes\"\n", 8, "bridges[0].responses", "is string; expected true or false"),
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"soon\"", 3, "gateway.ping_interval", "'soon' is not a duration"),
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"0ms\"", 3, "gateway.ping_interval", "'0ms' is not a duration"),
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = 250", 3, "gateway.ping_interval", "durations are strings with a unit"),
     ])
     func invalidConfigsNameLineAndKey(text: String, line: Int, key: String, fragment: String) {
         #expect {
@@ -131,6 +137,30 @@ import Testing
             if !match { Issue.record("problems were: \(error.description)") }
             return match && error.description.contains("bad.toml:\(line):")
         }
+    }
+
+    /// `responses` on an OpenAI bridge, `compress` on a model and `[gateway] ping_interval` are
+    /// read, and reach the gateway's configuration; left out, they are off and 10 s.
+    @Test func gatewayOptionsAreRead() throws {
+        let text = "[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"250ms\"\n\n" + Self.bridge("a") + "responses = true\n"
+            + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\ncompress = true\n"
+        let config = try Configuration.parse(text, source: "gw.toml")
+        #expect(config.gateway.pingInterval == .milliseconds(250))
+        #expect(config.bridges.map(\.responses) == [true])
+        #expect(config.models.map(\.compress) == [true])
+        let served = try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: [:])
+        #expect(served.pingInterval == .milliseconds(250))
+        #expect(served.bridges.map(\.servesResponses) == [true])
+        #expect(served.models.map(\.compress) == [true])
+
+        let plain = try Configuration.parse(Self.valid, source: "gw.toml")
+        #expect(plain.gateway.pingInterval == .seconds(10))
+        #expect(plain.bridges.map(\.responses) == [false, false])
+        #expect(plain.models.map(\.compress) == [false])
+        let defaults = try plain.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: ["CREDENTIALS_DIRECTORY": "/c"])
+        #expect(defaults.pingInterval == .seconds(10))
+        #expect(defaults.bridges.map(\.servesResponses) == [false, false])
+        #expect(defaults.models.map(\.compress) == [false])
     }
 
     @Test func everyProblemIsReportedAtOnce() {

@@ -14,6 +14,9 @@ import Foundation
 ///   per word (the role in the first), tool-call arguments in three fragments, a chunk with the
 ///   `finish_reason`, the usage chunk (`"choices": []`) only when the request asked for
 ///   `stream_options.include_usage`, then `data: [DONE]`.
+/// - `POST /v1/responses`: the Responses API, as a bridge with `responses = true` serves it: the
+///   same echo as one `output_text` message, whole or as the official event stream (see
+///   ``Response`` in `FakeOpenAIBridge+Responses.swift`).
 /// - `GET /health`: `{"status":"ok"}`. Anything else: 404 with an OpenAI error object.
 ///
 /// The token counts: `prompt_tokens` counts the words of every message's text (a string
@@ -76,6 +79,8 @@ public final class FakeOpenAIBridge: FakeBridge, @unchecked Sendable {
             } else {
                 respond(fd, completion.object(includeUsage: !omitUsage), cutAfterHalf: cutAfter != nil)
             }
+        case ("POST", "/v1/responses"):
+            answerResponses(request, number: number, cutAfter: cutAfter, on: fd)
         default:
             respondError(fd, status: 404, "Unknown request URL: \(request.method) \(path)", code: "unknown_url")
         }
@@ -86,12 +91,12 @@ public final class FakeOpenAIBridge: FakeBridge, @unchecked Sendable {
     }
 
     /// `object` as a 200 JSON answer.
-    private func respond(_ fd: Int32, _ object: [String: Any], cutAfterHalf: Bool) {
+    func respond(_ fd: Int32, _ object: [String: Any], cutAfterHalf: Bool) {
         HTTPResponseWriter.respond(fd, status: 200, body: HTTPResponseWriter.encode(object), cutAfterHalf: cutAfterHalf)
     }
 
     /// An OpenAI error object: `{"error": {"message", "type", "param", "code"}}`.
-    private func respondError(_ fd: Int32, status: Int, _ message: String, code: String?) {
+    func respondError(_ fd: Int32, status: Int, _ message: String, code: String?) {
         let error: [String: Any] = [
             "message": message, "type": "invalid_request_error", "param": NSNull(), "code": code ?? NSNull(),
         ]
