@@ -65,21 +65,21 @@ struct CompletionEndpoint: Sendable {
                 "bridge \(answer.bridge.name) broke off its answer (\(UpstreamRouter.describe(error)))")
         }
         let bytes = Array(body.readableBytesView)
-        let upstream = try? JSONParser.parse(bytes)
         var output = bytes
         var completion: Completion?
         if plan.translated {
-            guard let upstream, let read = plan.upstream.completion(in: upstream) else {
+            guard let upstream = try? JSONParser.parse(bytes), let read = plan.upstream.completion(in: upstream) else {
                 throw GatewayError(.badGateway, code: "upstream_error", type: "api_error", "bridge \(answer.bridge.name) answered with a body that is not a JSON object")
             }
             output = exchange.render(read, plan: plan).bytes
             completion = read
         }
-        // The bridge's usage; else an estimate from the text (only then is the answer read for it).
-        entry.usage = upstream.flatMap { plan.upstream.usage(in: $0) }
+        // The bridge's usage; else an estimate from the text (only then is the whole answer read).
+        entry.usage = plan.upstream.usage(in: bytes)
             ?? TokenUsage.estimate(
                 inputCharacters: exchange.client.original.count,
-                outputCharacters: (completion ?? upstream.flatMap { plan.upstream.completion(in: $0) }).map(Self.characters) ?? 0)
+                outputCharacters: (completion ?? (try? JSONParser.parse(bytes)).flatMap { plan.upstream.completion(in: $0) })
+                    .map(Self.characters) ?? 0)
         entry.markFirstByte()
         entry.finish(status: 200, errorCode: nil)
         recorder.record(entry.record)

@@ -22,10 +22,6 @@ struct Exchange: Sendable {
     let model: GatewayConfiguration.Model
     let headers: HTTPFields
     let history: ResponseHistory
-    /// The answer's id in the client's dialect (`chatcmpl-…`, `msg_…`, `resp_…`).
-    let answerID: String
-    /// Seconds since 1970, for `created`.
-    let created: Int
 
     init(surface: Surface, client: ClientRequest, model: GatewayConfiguration.Model, headers: HTTPFields, history: ResponseHistory) {
         self.surface = surface
@@ -33,14 +29,24 @@ struct Exchange: Sendable {
         self.model = model
         self.headers = headers
         self.history = history
-        let prefix = switch surface {
+    }
+
+    /// A new id for the answer in the client's dialect (`chatcmpl-…`, `msg_…`, `resp_…`); made
+    /// only for answers the gateway writes itself, never for those passed through.
+    private var answerID: String {
+        let prefix =
+            switch surface {
             case .chatCompletions: "chatcmpl-"
             case .messages, .countTokens: "msg_"
             case .responses: "resp_"
             }
-        answerID = prefix + Self.randomHex(24)
-        created = Int(Date.now.timeIntervalSince1970)
+        var generator = SystemRandomNumberGenerator()
+        let random = (generator.next() as UInt64, generator.next() as UInt64)
+        return prefix + String(random.0, radix: 16) + String(random.1 >> 32, radix: 16)
     }
+
+    /// Now, in seconds since 1970, for `created`.
+    private var created: Int { Int(Date.now.timeIntervalSince1970) }
 
     /// The call for `bridge` and how to read its answer; nil when the bridge cannot serve this
     /// surface at all.
@@ -166,10 +172,5 @@ struct Exchange: Sendable {
         var headers = [("anthropic-version", self.headers[.init("anthropic-version")!] ?? "2023-06-01")]
         if let beta = self.headers[.init("anthropic-beta")!] { headers.append(("anthropic-beta", beta)) }
         return headers
-    }
-
-    private static func randomHex(_ count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in "0123456789abcdef".randomElement(using: &generator)! })
     }
 }

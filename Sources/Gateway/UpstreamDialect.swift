@@ -15,13 +15,15 @@ enum UpstreamDialect: Sendable, Equatable {
         }
     }
 
-    /// The usage in a whole answer, if it reports one.
-    func usage(in answer: JSON) -> TokenUsage? {
+    /// The usage in a whole answer, if it reports one: its last `usage` member, read without
+    /// parsing the rest of the answer (where every dialect puts it: at the end).
+    func usage(in answer: [UInt8]) -> TokenUsage? {
+        let member = JSONParser.lastMember("usage", in: answer)
         let usage: Usage? =
             switch self {
-            case .chat: Usage(chat: answer["usage"])
-            case .anthropic: Usage(anthropic: answer["usage"])
-            case .responses: Usage(responses: answer["usage"])
+            case .chat: Usage(chat: member)
+            case .anthropic: Usage(anthropic: member)
+            case .responses: Usage(responses: member)
             }
         return usage.map { TokenUsage(input: $0.input, output: $0.output, estimated: false) }
     }

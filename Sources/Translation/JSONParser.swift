@@ -23,6 +23,36 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
+    /// The value of the last member called `key` anywhere in the JSON text `bytes`, parsed alone:
+    /// a cheap way to read one small member (`usage`, at the end of an answer) without parsing
+    /// the whole document. A quote inside a JSON string is always escaped, so an unescaped
+    /// `"key"` followed by `:` can only be a member name. Nil when there is none or it is not
+    /// valid JSON.
+    public static func lastMember(_ key: String, in bytes: [UInt8]) -> JSON? {
+        let name = Array("\"\(key)\"".utf8)
+        var end = bytes.count
+        while let start = lastIndex(of: name, in: bytes, before: end) {
+            end = start
+            guard start == 0 || bytes[start - 1] != UInt8(ascii: "\\") else { continue }
+            var parser = JSONParser(Array(bytes[(start + name.count)...]))
+            parser.skipWhitespace()
+            guard parser.peek(UInt8(ascii: ":")) else { continue }
+            parser.index += 1
+            parser.skipWhitespace()
+            return try? parser.value()
+        }
+        return nil
+    }
+
+    private static func lastIndex(of needle: [UInt8], in bytes: [UInt8], before end: Int) -> Int? {
+        var start = end - needle.count
+        while start >= 0 {
+            if bytes[start] == needle[0] && bytes[start..<start + needle.count].elementsEqual(needle) { return start }
+            start -= 1
+        }
+        return nil
+    }
+
     private mutating func value() throws(JSONError) -> JSON {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {

@@ -52,4 +52,13 @@ struct JSONTests {
         value["a"] = 3
         #expect(value.text == #"{"b":2,"a":3}"#)
     }
+
+    @Test("lastMember finds the last member of that name without parsing the rest, never one inside a string")
+    func lastMember() {
+        let text = #"{"choices":[{"message":{"content":"say \"usage\": {1}"}}],"usage":{"prompt_tokens":7,"completion_tokens":3}}"#
+        #expect(JSONParser.lastMember("usage", in: Array(text.utf8)) == ["prompt_tokens": 7, "completion_tokens": 3])
+        #expect(JSONParser.lastMember("usage", in: Array(#"{"content":"say \"usage\": 1"}"#.utf8)) == nil)
+        #expect(JSONParser.lastMember("usage", in: Array(#"{"usage": {"a": [1, 2]}, "x": {"usage" : null}}"#.utf8)) == .null)
+        #expect(JSONParser.lastMember("usage", in: Array(#"{"usage":{"a":"#.utf8)) == nil, "cut off")
+    }
 }

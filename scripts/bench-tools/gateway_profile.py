@@ -3,7 +3,7 @@
 what the CPU was doing, for scripts/bench-gateway.
 
 Each sample is given to the first bucket (in the order below) that one of its frames matches,
-so "re-serialising the request" holds everything under ChatRequest.upstreamBody, kernel and
+so "reading and parsing the client's request" holds everything under ClientRequest.init, kernel and
 malloc included. Swift symbols are matched mangled (type and function names appear verbatim).
 Also prints CPU by thread kind and the top self-time leaf functions.
 
@@ -19,12 +19,12 @@ import sys
 
 BUCKETS = [
     ("ledger: SQLite inserts of request rows (LedgerWriter thread, GRDB)", re.compile(r"LedgerWriter")),
-    ("re-serialising the request for the bridge (ChatRequest.upstreamBody → JSONSerialization.data)",
-     re.compile(r"12upstreamBody")),
-    ("reading and parsing the client's request (ChatRequest.init → JSONSerialization.jsonObject)",
-     re.compile(r"7Gateway11ChatRequestV")),
-    ("the answer: collected, parsed for usage, passed on (ChatCompletionsEndpoint.complete → JSONSerialization.jsonObject)",
-     re.compile(r"ChatCompletionsEndpointV8complete")),
+    ("the request for the bridge (Exchange: passed through as received, or re-encoded)",
+     re.compile(r"7Gateway8ExchangeV")),
+    ("reading and parsing the client's request (ClientRequest.init → Translation.JSONParser)",
+     re.compile(r"7Gateway13ClientRequestV")),
+    ("the answer: collected, parsed for usage, passed on (CompletionEndpoint.whole → Translation.JSONParser)",
+     re.compile(r"18CompletionEndpointV5whole")),
     ("Prometheus metrics per request (GatewayMetrics.observe, swift-prometheus)",
      re.compile(r"14GatewayMetrics|10Prometheus")),
     ("client key check (ClientAuthentication)", re.compile(r"20ClientAuthentication")),
@@ -34,7 +34,7 @@ BUCKETS = [
      re.compile(r"15AsyncHTTPClient")),
     ("Hummingbird: the client-facing server (router, request/response bodies)",
      re.compile(r"11Hummingbird|15HummingbirdCore|HummingbirdHTTP")),
-    ("other gateway code (ChatCompletionsEndpoint.handle, UpstreamRouter, availability)",
+    ("other gateway code (CompletionEndpoint.handle, UpstreamRouter, availability)",
      re.compile(r"\$s7Gateway|\$s10Supervisor")),
     ("NIO event loops, not attributed above (socket I/O and HTTP parsing of both sides, epoll, wake-ups)",
      re.compile(r"8NIOPosix19SelectableEventLoop|8NIOPosix27MultiThreadedEventLoopGroup")),
