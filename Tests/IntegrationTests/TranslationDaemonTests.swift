@@ -298,10 +298,13 @@ struct TranslationDaemonTests {
             out['plain'] = [m.content[0].text, m.usage.input_tokens, m.model]
             with client.messages.stream(model='fast', max_tokens=64, messages=[{'role': 'user', 'content': 'one two three'}]) as s:
                 out['stream'] = ''.join(s.text_stream)
+            counted = client.messages.count_tokens(model='fast', messages=[{'role': 'user', 'content': 'one two three four'}])
+            out['count'] = [counted.input_tokens, counted.model_dump().get('estimated')]
             """)
         #expect(messages["plain"] as? [AnyHashable] == [hello, 3, "gpt-test"])
         #expect(messages["stream"] as? String == three)
-        let passed = bridge.requests.filter { $0.method == "POST" && $0.path.hasPrefix("/v1/messages") }.suffix(2)
+        #expect(messages["count"] as? [AnyHashable] == [4, NSNull()], "count_tokens is the bridge's own count, not an estimate")
+        let passed = bridge.requests.filter { $0.method == "POST" && $0.path.split(separator: "?").first == "/v1/messages" }.suffix(2)
         #expect(passed.first?.headers["anthropic-beta"] == "tools-2024-04-04")
         #expect(passed.allSatisfy { $0.headers["anthropic-version"] != nil })
         #expect(passed.allSatisfy { $0.headers["authorization"] == nil && $0.headers["x-api-key"] == nil }, "the client's key never goes to the bridge")
