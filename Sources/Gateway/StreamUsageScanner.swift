@@ -1,5 +1,5 @@
-import Foundation
 import NIOCore
+import Translation
 
 /// Reads an OpenAI chat-completions SSE stream as it passes through: splits it into events,
 /// remembers the `usage` the upstream reports and the text it streams (for an estimate when no
@@ -9,11 +9,16 @@ import NIOCore
 struct StreamUsageScanner {
     /// Whether the client asked for usage itself (then every event passes).
     let clientWantsUsage: Bool
-    private(set) var usage: TokenUsage?
-    private(set) var streamedCharacters = 0
-    /// Whether the stream's `data: [DONE]` passed.
-    private(set) var sawDone = false
+    private var reader = ChatStreamReader()
+    private var tally = StreamTally()
     private var pending: [UInt8] = []
+
+    /// The usage the upstream reported, if any.
+    var usage: TokenUsage? { tally.usage }
+    /// Characters of text and tool arguments streamed, for an estimate.
+    var streamedCharacters: Int { tally.outputCharacters }
+    /// Whether the stream's `data: [DONE]` passed.
+    var sawDone: Bool { reader.isDone }
 
     init(clientWantsUsage: Bool) {
         self.clientWantsUsage = clientWantsUsage
@@ -37,29 +42,18 @@ struct StreamUsageScanner {
         return pending
     }
 
-    /// Looks at one event; returns whether it goes to the client.
+    /// Looks at one event; returns whether it goes to the client: all do, except a chunk that
+    /// carries nothing but the usage when the client did not ask for usage.
     private mutating func inspect(_ event: [UInt8]) -> Bool {
-        let text = String(decoding: event, as: UTF8.self)
-        for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix("data:") {
-            let payload = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
-            if payload == "[DONE]" { sawDone = true }
-            guard payload.hasPrefix("{"),
-                let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
-            else { continue }
-            for choice in object["choices"] as? [[String: Any]] ?? [] {
-                let delta = choice["delta"] as? [String: Any]
-                streamedCharacters += (delta?["content"] as? String)?.count ?? 0
-                for call in delta?["tool_calls"] as? [[String: Any]] ?? [] {
-                    streamedCharacters += ((call["function"] as? [String: Any])?["arguments"] as? String)?.count ?? 0
-                }
-            }
-            if let reported = TokenUsage(openAI: object["usage"]) {
-                usage = reported
-                let choices = object["choices"] as? [Any] ?? []
-                if !clientWantsUsage && choices.isEmpty { return false }
-            }
+        var parser = SSEParser()
+        var usageOnly = false
+        for sse in parser.feed(event) {
+            let neutral = reader.read(sse)
+            neutral.forEach { tally.count($0) }
+            usageOnly = neutral.contains { if case .usage = $0 { true } else { false } }
+                && neutral.allSatisfy { if case .usage = $0 { true } else if case .started = $0 { true } else { false } }
         }
-        return true
+        return clientWantsUsage || !usageOnly
     }
 
     /// The index just past the first complete event (`\n\n` or `\r\n\r\n`), if any.

@@ -10,12 +10,6 @@ struct TokenUsage: Sendable, Equatable {
         self.estimated = estimated
     }
 
-    /// OpenAI's `usage` object (`prompt_tokens`, `completion_tokens`), if it is one.
-    init?(openAI value: Any?) {
-        guard let usage = value as? [String: Any], let input = usage["prompt_tokens"] as? Int else { return nil }
-        self.init(input: input, output: usage["completion_tokens"] as? Int ?? 0, estimated: false)
-    }
-
     /// A rough estimate (4 characters a token) when the upstream reports nothing.
     static func estimate(inputCharacters: Int, outputCharacters: Int) -> TokenUsage {
         TokenUsage(input: (inputCharacters + 3) / 4, output: (outputCharacters + 3) / 4, estimated: true)
