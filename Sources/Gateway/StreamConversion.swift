@@ -3,6 +3,8 @@ import NIOCore
 /// Turns an upstream's SSE stream into what the client receives, piece by piece: passed through
 /// (watching for usage) or translated between dialects.
 protocol StreamConversion: Sendable {
+    /// The bytes the client gets as soon as the bridge has answered, before its first event.
+    mutating func begin() -> [UInt8]
     /// Bytes from the upstream; returns the bytes for the client now.
     mutating func take(_ buffer: ByteBuffer) -> [UInt8]
     /// The upstream ended, cleanly (`failure` nil) or broken off (what broke it); returns the last
@@ -17,4 +19,9 @@ protocol StreamConversion: Sendable {
     var outputCharacters: Int { get }
     /// The error code of the stream's error event, when it ended in one.
     var errorCode: String? { get }
+}
+
+extension StreamConversion {
+    /// Nothing, for a stream passed through: the bridge's own first event comes first.
+    mutating func begin() -> [UInt8] { [] }
 }

@@ -27,6 +27,7 @@ struct StreamRelay<Conversion: StreamConversion>: Sendable {
     private mutating func run(_ writer: inout some ResponseBodyWriter) async {
         var clientGone = false
         do {
+            try await send(conversion.begin(), to: &writer)
             if conversion.keepAlive == nil {
                 try await relayPlain(&writer)
             } else {

@@ -17,6 +17,13 @@ struct StreamTranslation: StreamConversion {
         self.bridge = bridge
     }
 
+    /// The client dialect's opening events (`message_start`, `response.created`, the first chat
+    /// chunk) right away: a client waiting through a long silence before the first token knows the
+    /// stream is alive, and Anthropic's `ping`s never come before `message_start`.
+    mutating func begin() -> [UInt8] {
+        writer.write(.started(id: nil, model: nil)).flatMap(\.bytes)
+    }
+
     mutating func take(_ buffer: ByteBuffer) -> [UInt8] {
         translate(parser.feed(buffer.readableBytesView))
     }
