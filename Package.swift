@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Supervisor", "Policy", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway",
+                "Supervisor", "Policy", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
