@@ -72,10 +72,22 @@ let package = Package(
             resources: [.embedInCode("Resources/default-policy.toml"), .embedInCode("Resources/default-config.toml")],
             swiftSettings: swiftSettings
         ),
+        // `bridgekeeper demo`: demo bridges, a private sshd and the daemon as a child, on loopback.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Supervisor", "Policy", "Translation", "TunnelManager",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Supervisor", "Policy", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway",
+                "Supervisor", "Policy", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

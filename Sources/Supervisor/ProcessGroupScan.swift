@@ -2,26 +2,27 @@ import Foundation
 import Policy
 
 /// The processes of a managed bridge — its process group, plus any descendant that left the group —
-/// and the TCP listeners they hold, read from procfs.
-struct ProcessGroupScan: Sendable {
+/// and the TCP listeners they hold, read from procfs. (`bridgekeeper demo` uses the same scan to
+/// stop sshd, whose session processes start sessions of their own.)
+public struct ProcessGroupScan: Sendable {
     /// One process of the group.
-    struct Member: Sendable, Equatable, CustomStringConvertible {
+    public struct Member: Sendable, Equatable, CustomStringConvertible {
         /// Its process id.
-        var pid: Int32
+        public var pid: Int32
         /// Its parent's process id.
-        var parent: Int32
+        public var parent: Int32
         /// Its process group.
-        var group: Int32
+        public var group: Int32
         /// Its command name (`comm`).
-        var comm: String
+        public var comm: String
         /// Its state letter: `R`, `S`, `Z` (zombie) and so on.
-        var state: Character
+        public var state: Character
 
         /// Whether it still runs, as opposed to a zombie waiting to be reaped.
-        var isLive: Bool { state != "Z" && state != "X" && state != "x" }
+        public var isLive: Bool { state != "Z" && state != "X" && state != "x" }
 
         /// `python3 (pid 1234)`.
-        var description: String { "\(comm) (pid \(pid))" }
+        public var description: String { "\(comm) (pid \(pid))" }
     }
 
     /// A listener and the process that holds it.
@@ -39,7 +40,7 @@ struct ProcessGroupScan: Sendable {
 
     /// Parses `/proc/PID/stat`. The command name sits in parentheses and may itself hold spaces and
     /// parentheses, so the fields are counted from the last `)`.
-    static func parseStat(_ text: String) -> Member? {
+    public static func parseStat(_ text: String) -> Member? {
         guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"), open < close,
             let pid = Int32(text[..<open].trimmingCharacters(in: .whitespaces))
         else { return nil }
@@ -52,7 +53,7 @@ struct ProcessGroupScan: Sendable {
     }
 
     /// The processes of `leader`'s group and its descendants, from `procRoot/PID/stat`.
-    static func members(procRoot: String, leader: Int32) -> [Member] {
+    public static func members(procRoot: String, leader: Int32) -> [Member] {
         let files = FileManager.default
         let pids = (try? files.contentsOfDirectory(atPath: procRoot))?.compactMap { Int32($0) } ?? []
         let all = pids.compactMap { pid in

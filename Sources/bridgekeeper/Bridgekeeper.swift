@@ -8,6 +8,6 @@ struct Bridgekeeper: AsyncParsableCommand {
         commandName: "bridgekeeper",
         abstract: "Keeps private LLM bridges private while serving them through one gateway.",
         version: "bridgekeeper 0.1.0 (libssh2 \(LibSSH2.version), libcurl \(LibCurl.version))",
-        subcommands: [RunCommand.self, CheckCommand.self, AuditCommand.self, StatusCommand.self, ProbeCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, AuditCommand.self, StatusCommand.self, ProbeCommand.self, DemoCommand.self]
     )
 }

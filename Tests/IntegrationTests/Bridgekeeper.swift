@@ -54,15 +54,16 @@ enum Bridgekeeper {
             errors: String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Starts a long-running command whose stderr can be waited on.
-    static func start(_ arguments: [String]) throws -> Running {
+    /// Starts a long-running command whose stderr (and stdout too, with
+    /// `includingStandardOutput`) can be waited on.
+    static func start(_ arguments: [String], includingStandardOutput: Bool = false) throws -> Running {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = environment
         let errors = Pipe()
         process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = includingStandardOutput ? errors : FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         let running = Running(process: process)
         errors.fileHandleForReading.readabilityHandler = { handle in running.append(handle.availableData) }

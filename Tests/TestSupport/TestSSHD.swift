@@ -582,7 +582,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// Live (not zombie) descendants of `root`, from the parent pids in `/proc/*/stat`.
-    static func descendants(of root: Int32) -> [Int32] {
+    public static func descendants(of root: Int32) -> [Int32] {
         var children: [Int32: [Int32]] = [:]
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
@@ -601,7 +601,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// Whether `pid` exists and is not a zombie.
-    static func isAlive(_ pid: Int32) -> Bool {
+    public static func isAlive(_ pid: Int32) -> Bool {
         guard let (state, _) = stat(pid) else { return false }
         return state != "Z" && state != "X"
     }

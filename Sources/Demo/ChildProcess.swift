@@ -1,0 +1,135 @@
+import Foundation
+import Glibc
+import Supervisor
+
+/// A child process in a process group of its own, with stdin from `/dev/null` and stdout and
+/// stderr appended to a log file.
+///
+/// Its own group keeps a terminal's Ctrl-C away from it (the demo decides the order things stop
+/// in); ``stop(grace:)`` reaches its whole process tree.
+/// Spawned with `posix_spawn`, not Foundation's `Process`, as elsewhere in this codebase: sshd
+/// closes every inherited descriptor, which stalls `Process`'s exit monitoring.
+///
+/// Not thread-safe: the demo's one task drives it.
+final class ChildProcess: @unchecked Sendable {
+    /// What it runs, for messages: `sshd`, `bridgekeeper run`.
+    let name: String
+    /// Its process id, which is also its process group.
+    let pid: Int32
+    /// The file its stdout and stderr go to.
+    let logPath: String
+    /// How it ended (`exited with status 1`, `killed by signal 9`) once reaped.
+    private(set) var ending: String?
+
+    /// Spawns `arguments` with this process's environment, default signal dispositions and an
+    /// empty signal mask. `executable` is the program's path, `arguments[0]` by default.
+    init(name: String, arguments: [String], executable: String? = nil, logPath: String) throws(DemoFailure) {
+        self.name = name
+        self.logPath = logPath
+        guard let program = executable ?? arguments.first else { throw DemoFailure("cannot start \(name): no program") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The demo traps SIGINT and SIGTERM (ignored dispositions survive exec); the child must not inherit that.
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, program, &actions, &attributes, argv, environ)
+        guard status == 0 else { throw DemoFailure("cannot start \(name) (\(program)): \(String(cString: strerror(status)))") }
+        pid = child
+    }
+
+    /// Whether it still runs; reaps it once it has ended.
+    var isRunning: Bool {
+        guard ending == nil else { return false }
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
+        if result == pid {
+            ending = Self.describe(status)
+        } else if result < 0 {
+            ending = "ended (status unknown: \(String(cString: strerror(errno))))"
+        }
+        return ending == nil
+    }
+
+    /// Waits for it to end (for short-lived helpers such as `ssh-keygen`) and says how it ended.
+    func waitForExit() -> String {
+        if let ending { return ending }
+        var status: Int32 = 0
+        var result: pid_t
+        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
+        let ended = result == pid ? Self.describe(status) : "ended (status unknown: \(String(cString: strerror(errno))))"
+        ending = ended
+        return ended
+    }
+
+    /// Sends SIGTERM to its process tree — its process group, and every descendant, including
+    /// those that started a session of their own (as sshd's session processes do) — and waits up to
+    /// `grace` for all of them to go, then SIGKILLs what is left. Returns once none is left (or
+    /// after 5 s more, which only an unkillable process can cause). Safe to call again.
+    func stop(grace: Duration) async {
+        // Descendants outside the group are found by their parent, so look while the leader lives.
+        var tree = Set(Self.liveTree(of: pid))
+        if isRunning { tree.insert(pid) }
+        guard !tree.isEmpty else { return }
+        kill(-pid, SIGTERM)
+        for member in tree { kill(member, SIGTERM) }
+        if await !waitForTree(tree, until: .now + grace) {
+            kill(-pid, SIGKILL)
+            for member in tree.union(Self.liveTree(of: pid)) where Self.isLive(member) { kill(member, SIGKILL) }
+            _ = await waitForTree(tree, until: .now + .seconds(5))
+        }
+    }
+
+    /// The last `lines` lines of its log, indented, for an error message.
+    func logTail(lines: Int = 20) -> String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        let tail = text.split(separator: "\n").suffix(lines)
+        return tail.isEmpty ? "  (its log is empty)" : tail.map { "  | \($0)" }.joined(separator: "\n")
+    }
+
+    /// Reaps the leader and polls until nothing of `tree`, the group or its descendants is alive,
+    /// or `deadline` passes.
+    private func waitForTree(_ tree: Set<Int32>, until deadline: ContinuousClock.Instant) async -> Bool {
+        while true {
+            _ = isRunning
+            if !tree.contains(where: Self.isLive) && Self.liveTree(of: pid).isEmpty { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The live members of `leader`'s process group and their descendants.
+    private static func liveTree(of leader: Int32) -> [Int32] {
+        ProcessGroupScan.members(procRoot: "/proc", leader: leader).filter(\.isLive).map(\.pid)
+    }
+
+    /// Whether `pid` exists and is not a zombie.
+    private static func isLive(_ pid: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+        return ProcessGroupScan.parseStat(text)?.isLive ?? false
+    }
+
+    /// `exited with status N` or `killed by signal N` (WIFEXITED / WTERMSIG, which Swift does not import).
+    private static func describe(_ status: Int32) -> String {
+        let signal = status & 0x7F
+        return signal == 0 ? "exited with status \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
+    }
+}

@@ -1,0 +1,82 @@
+/// What the demo prints once everything is up: where things are, `bridgekeeper status`, and
+/// ready-to-paste settings for curl, the OpenAI Python SDK, Codex and Claude Code.
+struct DemoInstructions {
+    /// The gateway's port on 127.0.0.1.
+    var gatewayPort: UInt16
+    /// The generated config, for `bridgekeeper status --config`.
+    var configPath: String
+    /// The demo's temporary directory.
+    var directory: String
+    /// The output of `bridgekeeper status`.
+    var status: String
+    /// This process (it serves the bridges).
+    var demoPID: Int32
+    /// The `bridgekeeper run` child.
+    var daemonPID: Int32
+    /// The sshd listener.
+    var sshdPID: Int32
+    /// The sshd's port.
+    var sshdPort: UInt16
+    /// The tunnel's listener on the sshd side.
+    var forwardPort: UInt16
+    /// The demo OpenAI bridge's port.
+    var openAIBridgePort: UInt16
+    /// The `auth_required` bridge's port.
+    var authBridgePort: UInt16
+
+    /// The whole text.
+    var text: String {
+        let gateway = "http://127.0.0.1:\(gatewayPort)"
+        return """
+            bridgekeeper demo is running. Ctrl-C stops it and removes everything it started.
+
+              gateway  \(gateway)  (OpenAI /v1/chat/completions and /v1/responses, Anthropic /v1/messages)
+              models   demo-model (alias demo): the demo bridge, through the reverse SSH tunnel
+                       demo-m365: a bridge whose owner has not signed in (503 bridge_auth_required)
+              tunnel   sshd 127.0.0.1:\(sshdPort) listens on 127.0.0.1:\(forwardPort) → demo bridge 127.0.0.1:\(openAIBridgePort)
+              bridges  demo 127.0.0.1:\(openAIBridgePort), m365 127.0.0.1:\(authBridgePort) (served by this process)
+              pids     demo \(demoPID), daemon \(daemonPID), sshd \(sshdPID)
+              files    \(directory) (keys, config, logs; removed on exit)
+
+            $ bridgekeeper status --config \(configPath)
+            \(status)
+
+            Try it from another terminal.
+
+            curl (whole answer, a stream, and the bridge that wants a sign-in):
+
+              curl -s \(gateway)/v1/chat/completions -H 'Content-Type: application/json' \\
+                -d '{"model": "demo", "messages": [{"role": "user", "content": "Hello through the tunnel"}]}'
+
+              curl -sN \(gateway)/v1/chat/completions -H 'Content-Type: application/json' \\
+                -d '{"model": "demo", "stream": true, "messages": [{"role": "user", "content": "Stream it"}]}'
+
+              curl -s \(gateway)/v1/chat/completions -H 'Content-Type: application/json' \\
+                -d '{"model": "demo-m365", "messages": [{"role": "user", "content": "Hi"}]}'
+
+            OpenAI Python SDK (pip install openai):
+
+              from openai import OpenAI
+              client = OpenAI(base_url="\(gateway)/v1", api_key="demo")
+              reply = client.chat.completions.create(model="demo", messages=[{"role": "user", "content": "Hello"}])
+              print(reply.choices[0].message.content)
+
+            Codex (~/.codex/config.toml):
+
+              model = "demo-model"
+              model_provider = "bridgekeeper-demo"
+
+              [model_providers.bridgekeeper-demo]
+              name = "bridgekeeper demo"
+              base_url = "\(gateway)/v1"
+              wire_api = "responses"
+
+            Claude Code:
+
+              ANTHROPIC_BASE_URL=\(gateway) ANTHROPIC_AUTH_TOKEN=demo \\
+                ANTHROPIC_MODEL=demo-model ANTHROPIC_DEFAULT_HAIKU_MODEL=demo-model claude
+
+            The demo bridge calls a tool when a request offers tools and asks about the weather.
+            """
+    }
+}

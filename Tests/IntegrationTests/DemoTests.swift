@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `bridgekeeper demo`: the whole topology on one machine, used through the official SDKs with
+/// the settings it prints, then stopped with SIGINT, leaving nothing behind.
+@Suite("bridgekeeper demo", .serialized)
+struct DemoTests {
+    static let tools = "[{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {'location': {'type': 'string'}}}}}]"
+
+    @Test("demo: chat (whole, streamed, tool calls), responses and messages through the tunnel; demo-m365 is 503 bridge_auth_required with the hint; SIGINT leaves no process, listener or file")
+    func wholeTopology() throws {
+        let port = try TestSSHD.freePort()
+        let demo = try Bridgekeeper.start(["demo", "--port", "\(port)"], includingStandardOutput: true)
+        defer {
+            if demo.process.isRunning {
+                kill(demo.process.processIdentifier, SIGINT)
+                demo.process.waitUntilExit()
+            }
+        }
+        try #require(demo.waitForOutput(containing: "Try it from another terminal", timeout: .seconds(120)), "not ready:\n\(demo.output)")
+        let output = demo.output
+
+        // What it printed: the gateway, its processes and directory, the status, the settings.
+        let gateway = try #require(Self.captures(#"gateway  http://127\.0\.0\.1:(\d+)"#, in: output).first.flatMap { UInt16($0) })
+        #expect(gateway == port)
+        let pids = Self.captures(#"pids +demo (\d+), daemon (\d+), sshd (\d+)"#, in: output).compactMap { Int32($0) }
+        try #require(pids.count == 3, "no pids line:\n\(output)")
+        #expect(pids[0] == demo.process.processIdentifier)
+        let directory = try #require(Self.captures(#"files +(\S+) \("#, in: output).first)
+        #expect(FileManager.default.fileExists(atPath: directory + "/bridgekeeper.toml"))
+        let status = output.components(separatedBy: "$ bridgekeeper status").last ?? ""
+        #expect(status.contains("demo    up"), "the tunnel is not shown up:\n\(status)")
+        #expect(status.contains("✓"), "the tunnel's listener is not shown as proven ours:\n\(status)")
+        #expect(status.contains("live") && status.contains("auth_required") && status.contains("copilot login"))
+        for setting in ["curl -s http://127.0.0.1:\(port)/v1/chat/completions", "base_url=\"http://127.0.0.1:\(port)/v1\"",
+            "wire_api = \"responses\"", "ANTHROPIC_BASE_URL=http://127.0.0.1:\(port)", "ANTHROPIC_AUTH_TOKEN="]
+        {
+            #expect(output.contains(setting), "missing: \(setting)")
+        }
+        // The generated tunnel key stays in its file: not one of its lines is printed.
+        let keyLines = try String(contentsOfFile: directory + "/demo_ed25519", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(!keyLines.isEmpty)
+        #expect(keyLines.allSatisfy { !output.contains($0) }, "the demo printed its private key")
+
+        // Everything it started, while it runs: its process tree, and every port it printed.
+        let tree = TestSSHD.descendants(of: demo.process.processIdentifier)
+        #expect(tree.contains(pids[1]) && tree.contains(pids[2]), "daemon and sshd are not the demo's children: \(tree)")
+        #expect(!TestSSHD.descendants(of: pids[2]).isEmpty, "no sshd session process holds the tunnel")
+        let ports = Set(Self.allCaptures(#"127\.0\.0\.1:(\d+)"#, in: output).compactMap { UInt16($0) })
+        #expect(ports.count >= 6, "gateway, control, sshd, the tunnel's listener and two bridges: \(ports.sorted())")
+        for listening in ports {
+            #expect((try? TestClient.connect(port: listening, timeout: .seconds(2))).map { close($0) } != nil, "nothing listens on \(listening)")
+        }
+
+        // The printed settings work, through the tunnel to the demo bridge, in every dialect.
+        let sdk = try PythonClient.run(
+            """
+            import json, openai, anthropic
+            client = openai.OpenAI(base_url='http://127.0.0.1:\(port)/v1', api_key='demo')
+            out = {}
+            r = client.chat.completions.create(model='demo', messages=[{'role': 'user', 'content': 'Hello through the tunnel'}])
+            out['plain'] = r.choices[0].message.content
+            out['usage'] = [r.usage.prompt_tokens > 0, r.usage.completion_tokens > 0]
+            chunks = list(client.chat.completions.create(model='demo-model', messages=[{'role': 'user', 'content': 'Stream it'}], stream=True))
+            out['streamed'] = ''.join(c.choices[0].delta.content or '' for c in chunks if c.choices)
+            out['chunks'] = len(chunks)
+            t = client.chat.completions.create(model='demo', messages=[{'role': 'user', 'content': 'What is the weather in Porto?'}], tools=\(Self.tools))
+            call = t.choices[0].message.tool_calls[0]
+            out['tool'] = [t.choices[0].finish_reason, call.function.name, json.loads(call.function.arguments)['location']]
+            arguments, pieces = '', 0
+            for c in client.chat.completions.create(model='demo', messages=[{'role': 'user', 'content': 'weather in Oslo'}], tools=\(Self.tools), stream=True):
+                for choice in c.choices:
+                    for delta in choice.delta.tool_calls or []:
+                        if delta.function.arguments:
+                            arguments += delta.function.arguments
+                            pieces += 1
+            out['streamed_tool'] = [json.loads(arguments)['location'], pieces]
+            out['responses'] = client.responses.create(model='demo', input='Hello responses').output_text
+            message = anthropic.Anthropic(base_url='http://127.0.0.1:\(port)', api_key='demo').messages.create(
+                model='demo-model', max_tokens=200, messages=[{'role': 'user', 'content': 'Hello messages'}])
+            out['messages'] = message.content[0].text
+            try:
+                client.chat.completions.create(model='demo-m365', messages=[{'role': 'user', 'content': 'Hi'}])
+            except openai.APIStatusError as e:
+                out['m365'] = [e.status_code, e.body.get('code'), e.body.get('message')]
+            print(json.dumps(out))
+            """, timeout: .seconds(90))
+        try #require(sdk.status == 0, "\(sdk)")
+        let out = try sdk.jsonObject()
+        #expect((out["plain"] as? String)?.contains("“Hello through the tunnel”") == true, "\(out)")
+        #expect((out["plain"] as? String)?.contains("demo bridge") == true)
+        #expect(out["usage"] as? [Bool] == [true, true])
+        #expect((out["streamed"] as? String)?.contains("“Stream it”") == true, "\(out)")
+        #expect((out["chunks"] as? Int ?? 0) > 10, "the answer did not arrive in pieces")
+        #expect(out["tool"] as? [String] == ["tool_calls", "get_weather", "Porto"])
+        let streamedTool = out["streamed_tool"] as? [Any] ?? []
+        #expect(streamedTool.first as? String == "Oslo")
+        #expect((streamedTool.last as? Int ?? 0) > 1, "the tool's arguments were not streamed in pieces")
+        #expect((out["responses"] as? String)?.contains("“Hello responses”") == true, "\(out)")
+        #expect((out["messages"] as? String)?.contains("“Hello messages”") == true, "\(out)")
+        let m365 = out["m365"] as? [Any] ?? []
+        #expect(m365.first as? Int == 503, "\(out)")
+        #expect(m365.dropFirst().first as? String == "bridge_auth_required")
+        #expect((m365.last as? String)?.contains("sign in on the bridge host: run `copilot login`") == true, "\(m365)")
+
+        // Ctrl-C: it stops everything it started, and says so.
+        kill(demo.process.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(40)
+        while demo.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        try #require(!demo.process.isRunning, "the demo did not stop within 40 s of SIGINT:\n\(demo.output)")
+        #expect(demo.process.terminationStatus == 0, "\(demo.output)")
+        #expect(demo.output.contains("removed \(directory)"))
+
+        let survivors = tree.filter(TestSSHD.isAlive)
+        #expect(survivors.isEmpty, "still running: \(survivors.map { Self.commandLine($0) })")
+        let strays = Self.processes(mentioning: directory)
+        #expect(strays.isEmpty, "processes still using the demo's files: \(strays.map { Self.commandLine($0) })")
+        for listening in ports {
+            #expect((try? TestClient.connect(port: listening, timeout: .seconds(1))).map { close($0) } == nil, "127.0.0.1:\(listening) still accepts")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) is still there")
+    }
+
+    @Test("demo --port refuses a port in use, clearly, and leaves nothing behind")
+    func portInUse() throws {
+        let target = try TargetServer(.http)
+        let result = try Bridgekeeper.run(["demo", "--port", "\(target.port)"])
+        #expect(result.status == 1)
+        #expect(result.errors.contains("--port \(target.port): 127.0.0.1:\(target.port) is already in use"), "\(result.errors)")
+        let directory = try #require(Self.captures(#"working in (\S+)"#, in: result.errors).first)
+        #expect(!FileManager.default.fileExists(atPath: directory))
+        #expect(Self.processes(mentioning: directory).isEmpty)
+    }
+
+    /// The capture groups of the first match of `pattern`.
+    static func captures(_ pattern: String, in text: String) -> [String] {
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        else { return [] }
+        return (1..<match.numberOfRanges).compactMap { Range(match.range(at: $0), in: text).map { String(text[$0]) } }
+    }
+
+    /// The first capture group of every match of `pattern`.
+    static func allCaptures(_ pattern: String, in text: String) -> [String] {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+        return regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range(at: 1), in: text).map { String(text[$0]) }
+        }
+    }
+
+    /// Live processes whose command line mentions `text` (sshd -f DIR/sshd_config, run --config DIR/…).
+    static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            pid != getpid() && TestSSHD.isAlive(pid) && commandLine(pid).contains(text)
+        }
+    }
+
+    /// `/proc/PID/cmdline` with spaces between the arguments.
+    static func commandLine(_ pid: Int32) -> String {
+        let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
+}
