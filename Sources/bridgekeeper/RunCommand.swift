@@ -105,6 +105,10 @@ struct RunCommand: AsyncParsableCommand {
             address: controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
         // The supervision loop beats at least twice per watchdog ping, so a healthy loop never misses one.
         let cycle = min(Duration.seconds(1), (watchdogTimeout ?? .seconds(4)) / 4)
+        // swift-service-lifecycle logs every service's full description at debug level: the
+        // configuration, webhook URLs included. Its logger stops at info, whatever --log-level says.
+        var lifecycleLogger = logger
+        lifecycleLogger.logLevel = max(logger.logLevel, .info)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -122,7 +126,7 @@ struct RunCommand: AsyncParsableCommand {
                         service: SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                logger: lifecycleLogger))
         defer { ledger.close() }  // every request answered before shutdown has its row
         try await group.run()
     }
