@@ -1,7 +1,8 @@
 import Foundation
 
-/// The dashboard's bearer token, compared in constant time.
-public struct DashboardToken: Sendable {
+/// The dashboard's bearer token, compared in constant time. It describes itself as `<redacted>`, so a
+/// value holding it (swift-service-lifecycle logs its services at debug level) never prints it.
+public struct DashboardToken: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let secret: [UInt8]
 
     /// A token; surrounding whitespace (a file's trailing newline) is not part of it. Nil when empty.
@@ -24,4 +25,8 @@ public struct DashboardToken: Sendable {
         }
         return difference == 0
     }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

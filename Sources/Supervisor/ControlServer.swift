@@ -6,9 +6,11 @@ public import Policy
 
 /// The loopback control endpoint (`[supervisor] control`): `GET /v1/status` for `bridgekeeper status`.
 public enum ControlServer {
-    /// An application serving `report()` on the policy-approved `address`.
+    /// An application serving `report()` on the policy-approved `address`; `onListening` hears the
+    /// bound port once the endpoint accepts connections.
     public static func application(
-        address: Policy.BindAddress, logger: Logger, report: @escaping @Sendable () -> StatusReport
+        address: Policy.BindAddress, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        report: @escaping @Sendable () -> StatusReport
     ) -> some ApplicationProtocol {
         let router = Router()
         router.get("/v1/status") { _, _ -> Response in
@@ -19,6 +21,7 @@ public enum ControlServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(address.address.description, port: Int(address.port)), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
 }

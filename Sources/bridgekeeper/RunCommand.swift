@@ -39,22 +39,21 @@ struct RunCommand: AsyncParsableCommand {
         for finding in report.findings {
             FileHandle.standardError.write(Data("bridgekeeper: \(finding.subject) \(finding.value): \(finding.message)\n".utf8))
         }
+        let environment = ProcessInfo.processInfo.environment
+        // Structured entries to journald when stderr is its stream; logfmt on stderr otherwise.
+        let logDestination = DaemonLogHandler.Destination.detect(environment: environment)
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { _ in DaemonLogHandler(level: level, destination: logDestination) }
         let logger = Logger(label: "bridgekeeper")
         let specs: [TunnelSpec]
         let controlAddress: BindAddress
         let gatewayConfiguration: GatewayConfiguration
         let dashboardToken: DashboardToken?
         do {
-            specs = try configuration.tunnelSpecs(policy: policy, environment: ProcessInfo.processInfo.environment)
+            specs = try configuration.tunnelSpecs(policy: policy, environment: environment)
             controlAddress = try configuration.controlAddress(policy: policy)
-            gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy, environment: ProcessInfo.processInfo.environment)
-            dashboardToken = try configuration.dashboardToken(environment: ProcessInfo.processInfo.environment)
+            gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy, environment: environment)
+            dashboardToken = try configuration.dashboardToken(environment: environment)
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))
             throw ExitCode(2)
@@ -66,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             store = try Self.openStore(in: configuration.supervisor.stateDirectory)
             sender = WebhookSender(store: store, webhooks: configuration.webhooks, logger: logger)
             // Notices go to journald when it is where our output goes; to the log otherwise.
-            let journal: (any JournalWriter)? = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] == nil ? nil : SystemdJournal()
+            let journal: (any JournalWriter)? = JournalStream.isStandardError(environment: environment) ? SystemdJournal() : nil
             onCall = try OnCall(store: store, configuration: configuration, journal: journal, sender: sender, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: cannot start: \(error)\n".utf8))
@@ -75,33 +74,59 @@ struct RunCommand: AsyncParsableCommand {
         let tunnels = TunnelManager(tunnels: specs, logger: logger)
         let started = Date()
         let monitor = BridgeMonitor(bridges: configuration.bridges, start: started)
+        let statusReport: @Sendable () -> StatusReport = { StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started) }
+        // systemd: READY=1 once the gateway and the control endpoint accept connections (the store
+        // is open and the policy passed by then), STATUS= on every change and each supervision
+        // cycle, WATCHDOG=1 while that loop makes progress, STOPPING=1 on shutdown.
+        let notifier = SystemdNotifier(environment: environment)
+        let heartbeat = Heartbeat()
+        let watchdogTimeout = Watchdog.timeout(environment: environment, pid: getpid())
+        let publishStatus: @Sendable () -> Void = { notifier.status(statusReport().systemdStatus) }
+        let readiness = Readiness(waitingFor: ["gateway", "control"]) {
+            notifier.ready(status: statusReport().systemdStatus)
+            logger.info("ready: gateway and control endpoint accept connections")
+        }
+        let onChange: @Sendable (StateChange, Date) -> Void = { change, at in
+            onCall.handle(change, at: at)
+            publishStatus()
+        }
         let probes = ProbeService(
             targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
-            onChange: onCall.handle)
+            onChange: onChange)
         let managed = ManagedBridgeService(configuration: configuration, logger: logger) { bridge, reason in
-            if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onCall.handle(change.stateChange, at: change.transition.at) }
+            if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onChange(change.stateChange, change.transition.at) }
         }
         let ledger = LedgerWriter(store: store, logger: logger)
         let gateway = GatewayService(
             configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
             dashboard: .init(token: dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
-            logger: logger)
-        let control = ControlServer.application(address: controlAddress, logger: logger) {
-            StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started)
-        }
+            logger: logger, onListening: { _ in readiness.ready("gateway") })
+        let control = ControlServer.application(
+            address: controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
+        // The supervision loop beats at least twice per watchdog ping, so a healthy loop never misses one.
+        let cycle = min(Duration.seconds(1), (watchdogTimeout ?? .seconds(4)) / 4)
+        // swift-service-lifecycle logs every service's full description at debug level: the
+        // configuration, webhook URLs included. Its logger stops at info, whatever --log-level says.
+        var lifecycleLogger = logger
+        lifecycleLogger.logLevel = max(logger.logLevel, .info)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: SupervisorService(configuration: configuration, logger: logger)),
+                    .init(
+                        service: SupervisorService(
+                            configuration: configuration, logger: logger, heartbeat: heartbeat, cycle: cycle, onCycle: publishStatus)),
                     .init(service: OnCallService(onCall: onCall, sender: sender, store: store, logger: logger)),
-                    .init(service: TunnelService(manager: tunnels, logger: logger, onChange: onCall.handle)),
+                    .init(service: TunnelService(manager: tunnels, logger: logger, onChange: onChange)),
                     .init(service: managed),
                     .init(service: probes),
                     .init(service: gateway),
                     .init(service: control),
+                    // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
+                    .init(
+                        service: SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+                logger: lifecycleLogger))
         defer { ledger.close() }  // every request answered before shutdown has its row
         try await group.run()
     }

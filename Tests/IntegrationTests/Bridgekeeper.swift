@@ -22,9 +22,11 @@ enum Bridgekeeper {
     }
 
     /// The environment the binary runs with: this one, plus a fresh `STATE_DIRECTORY` so a config
-    /// without `state_dir` does not put a database in the working directory.
+    /// without `state_dir` does not put a database in the working directory, and without systemd's
+    /// variables (a test runner started by systemd would otherwise hand them on).
     static var environment: [String: String] {
         var environment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"] { environment[name] = nil }
         environment["STATE_DIRECTORY"] = FileManager.default.temporaryDirectory
             .appendingPathComponent("bridgekeeper-test-state-\(UUID().uuidString)").path
         return environment
@@ -55,12 +57,14 @@ enum Bridgekeeper {
     }
 
     /// Starts a long-running command whose stderr (and stdout too, with
-    /// `includingStandardOutput`) can be waited on.
-    static func start(_ arguments: [String], includingStandardOutput: Bool = false) throws -> Running {
+    /// `includingStandardOutput`) can be waited on; `extraEnvironment` is added to ``environment``.
+    static func start(
+        _ arguments: [String], includingStandardOutput: Bool = false, extraEnvironment: [String: String] = [:]
+    ) throws -> Running {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        process.environment = environment
+        process.environment = environment.merging(extraEnvironment) { _, extra in extra }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = includingStandardOutput ? errors : FileHandle.nullDevice
