@@ -1,5 +1,5 @@
 public import Foundation
-public import Store
+import Store
 import BridgeProbe
 
 extension IncidentBook {
