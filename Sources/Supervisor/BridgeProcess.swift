@@ -54,26 +54,13 @@ final class BridgeProcess {
         posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The daemon ignores or blocks some signals (SIGTERM, SIGPIPE); the bridge must not inherit that.
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
         let status =
             program.contains("/")
-            ? posix_spawn(&child, program, &actions, &attributes, argv, environ)
-            : posix_spawnp(&child, program, &actions, &attributes, argv, environ)
+            ? ProcessGroupSpawn.withAttributes { posix_spawn(&child, program, &actions, $0, argv, environ) }
+            : ProcessGroupSpawn.withAttributes { posix_spawnp(&child, program, &actions, $0, argv, environ) }
         close(outputPipe[1])
         close(errorPipe[1])
         guard status == 0 else {
