@@ -98,16 +98,9 @@ struct CompletionEndpoint: Sendable {
             } else {
                 EventPassThrough(reader: plan.upstream.reader, dialect: plan.upstream, bridge: bridge)
             }
-        return Self.relay(conversion, answer: answer, entry: entry, inputCharacters: exchange.client.original.count, recorder: recorder, pingInterval: pingInterval)
-    }
-
-    private static func relay(
-        _ conversion: some StreamConversion, answer: UpstreamRouter.Answer, entry: LedgerEntry, inputCharacters: Int, recorder: RequestRecorder,
-        pingInterval: Duration
-    ) -> Response {
-        StreamRelay(
-            upstream: answer.response.body, conversion: conversion, entry: entry, inputCharacters: inputCharacters, recorder: recorder,
-            keepAliveInterval: pingInterval
+        return StreamRelay(
+            upstream: answer.response.body, conversion: conversion, entry: entry, inputCharacters: exchange.client.original.count,
+            recorder: recorder, keepAliveInterval: pingInterval
         ).response()
     }
 

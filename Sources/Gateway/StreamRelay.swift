@@ -6,9 +6,9 @@ import NIOCore
 /// goes on as soon as the conversion releases it. When the conversion has a keep-alive (an
 /// Anthropic `ping`), it is sent after every `keepAliveInterval` of upstream silence. The ledger
 /// row is written when the stream ends, however it ends.
-struct StreamRelay<Conversion: StreamConversion>: Sendable {
+struct StreamRelay: Sendable {
     let upstream: HTTPClientResponse.Body
-    var conversion: Conversion
+    var conversion: any StreamConversion
     var entry: LedgerEntry
     let inputCharacters: Int
     let recorder: RequestRecorder
