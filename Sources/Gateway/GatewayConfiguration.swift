@@ -84,6 +84,9 @@ public struct GatewayConfiguration: Sendable {
     public var readTimeout: Duration
     /// A client connection idle for this long (also while sending its request) is closed.
     public var clientIdleTimeout: Duration
+    /// A client must send its first request's head within this of connecting, and each request's
+    /// body within this of its head, or the connection is closed.
+    public var requestTimeout: Duration
     /// The client keys; nil serves everyone (loopback only: the policy refuses a wider listen
     /// address without keys).
     public var clientKeys: ClientKeys?
@@ -91,11 +94,11 @@ public struct GatewayConfiguration: Sendable {
     public var pingInterval: Duration
 
     /// Makes a configuration; limits default to 8 MiB bodies, 2 s connect, 300 s upstream silence,
-    /// 60 s client idle.
+    /// 60 s client idle, 30 s to send a request's head or body.
     public init(
         host: String, port: Int, bridges: [Bridge], models: [Model], maxBodyBytes: Int = 8 << 20,
         connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60),
-        clientKeys: ClientKeys? = nil, pingInterval: Duration = .seconds(10)
+        clientKeys: ClientKeys? = nil, pingInterval: Duration = .seconds(10), requestTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
@@ -107,5 +110,6 @@ public struct GatewayConfiguration: Sendable {
         self.clientIdleTimeout = clientIdleTimeout
         self.clientKeys = clientKeys
         self.pingInterval = pingInterval
+        self.requestTimeout = requestTimeout
     }
 }

@@ -76,9 +76,13 @@ public struct GatewayService: Service {
         router.post("/v1/messages/count_tokens", use: countTokens.handle)
         DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
         let onListening = onListening
+        let requestTimeout = configuration.requestTimeout
         let application = Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: Self.timeAmount(configuration.clientIdleTimeout))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestTimeoutHandler(timeout: Self.timeAmount(requestTimeout))],
+                    idleTimeout: Self.timeAmount(configuration.clientIdleTimeout))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -39,7 +39,7 @@ extension Configuration {
                     price: model.price.map { GatewayConfiguration.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) },
                     compress: model.compress)
             },
-            clientKeys: keys, pingInterval: gateway.pingInterval)
+            clientKeys: keys, pingInterval: gateway.pingInterval, requestTimeout: gateway.requestTimeout)
     }
 
     /// The dashboard's token from `[gateway] dashboard_token_file`; nil when none is configured.

@@ -88,8 +88,11 @@ private struct ConfigurationReader {
         let dashboardTokenFile = path(table, "dashboard_token_file")
         let clientKeysFile = path(table, "client_keys_file")
         let pingInterval = duration(table, "ping_interval") ?? .seconds(10)
+        let requestTimeout = duration(table, "request_timeout") ?? .seconds(30)
         return listen.map {
-            Configuration.Gateway(listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile, pingInterval: pingInterval)
+            Configuration.Gateway(
+                listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile, pingInterval: pingInterval,
+                requestTimeout: requestTimeout)
         }
     }
 

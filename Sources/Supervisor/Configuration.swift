@@ -38,6 +38,8 @@ public struct Configuration: Sendable {
         public let clientKeysFile: PathTemplate?
         /// Upstream silence after which a translated Anthropic stream gets a `ping` (default 10 s).
         public let pingInterval: Duration
+        /// How long a client may take to send a request's head, and then its body (default 30 s).
+        public let requestTimeout: Duration
     }
 
     /// How a tunnel is held.

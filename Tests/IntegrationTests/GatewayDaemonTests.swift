@@ -300,6 +300,25 @@ struct GatewayDaemonTests {
         #expect(received.contains("gamma") && received.contains("[DONE]"))
     }
 
+    @Test("a client too slow with its request's head or body is cut off; a prompt one is served")
+    func slowClients() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"], gatewayOptions: "request_timeout = \"500ms\"")
+        defer { daemon.stop() }
+        let head = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        for (what, bytes) in [("an unfinished head", head), ("an unfinished body", head + "Content-Length: 100\r\n\r\n{\"model\":")] {
+            let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(20))
+            defer { close(fd) }
+            let started = ContinuousClock.now
+            try TestClient.sendAll(fd, Array(bytes.utf8))
+            // The gateway closes the connection (a read timeout here would throw instead).
+            _ = try TestClient.readToEOF(fd)
+            #expect(ContinuousClock.now - started >= .milliseconds(400), "\(what): closed only once its time was up")
+        }
+        let models = try Self.get(daemon, "/v1/models")
+        #expect(models.status == 200)
+    }
+
     @Test("with client keys: no key or a wrong one is 401 invalid_api_key; a listed key is served and names the caller")
     func clientKeys() throws {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
