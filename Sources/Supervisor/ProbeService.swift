@@ -38,6 +38,11 @@ public struct ProbeService: Service {
         self.logger = logger
     }
 
+    /// Probes `targets` from now on (after a reload): new and changed bridges at once.
+    public func retarget(_ targets: [ProbeTarget]) {
+        scheduler.replace(targets: targets)
+    }
+
     public func run() async throws {
         scheduler.start()
         if let tunnels {
