@@ -36,6 +36,12 @@ public final class TunnelManager: Sendable {
         var specs: [TunnelSpec] = []
         var runners: [String: Runner] = [:]
         var phase = Phase.prepared
+
+        /// Removes a tunnel's runner, stopping it if it was started (blocks until it has).
+        mutating func stop(_ name: String) {
+            guard let runner = runners.removeValue(forKey: name), phase == .started else { return }
+            runner.shutdown()
+        }
     }
 
     /// What ``apply(_:)`` did, by tunnel name.
@@ -48,6 +54,9 @@ public final class TunnelManager: Sendable {
         public var removed: [String] = []
         /// Changed: stopped and started again with the new spec.
         public var restarted: [String] = []
+
+        /// No changes.
+        public init() {}
     }
 
     /// The tunnels and their runners; the lock also makes apply and shutdown take turns.
@@ -94,14 +103,14 @@ public final class TunnelManager: Sendable {
             let wanted = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             for old in state.specs {
                 guard let new = wanted[old.name] else {
-                    state.runners.removeValue(forKey: old.name)?.shutdown()
+                    state.stop(old.name)
                     changes.removed.append(old.name)
                     continue
                 }
                 if new == old {
                     changes.kept.append(old.name)
                 } else {
-                    state.runners.removeValue(forKey: old.name)?.shutdown()
+                    state.stop(old.name)
                     changes.restarted.append(old.name)
                 }
             }
@@ -121,11 +130,11 @@ public final class TunnelManager: Sendable {
     }
 
     /// Stops every tunnel (closing sessions and listeners) and ends the change streams. Blocks
-    /// until the threads have finished.
+    /// until the threads have finished. Later calls do nothing.
     public func shutdown() {
         state.withLock { state in
+            for spec in state.specs { state.stop(spec.name) }
             state.phase = .stopped
-            for spec in state.specs { state.runners[spec.name]?.shutdown() }
         }
         board.finish()
     }
