@@ -20,7 +20,6 @@ final class Reloader: Sendable {
     /// What a reload changes.
     struct Targets: Sendable {
         let tunnels: TunnelManager
-        let monitor: BridgeMonitor
         let probes: ProbeService
         let gateway: GatewayService
     }
@@ -30,8 +29,10 @@ final class Reloader: Sendable {
     private let notifier: SystemdNotifier
     private let status: @Sendable () -> String
     private let logger: Logger
-    /// The settings in force; the lock also makes reloads take turns.
-    private let current: Mutex<DaemonSettings>
+    /// The settings the daemon started with: what cannot change live is compared against them.
+    private let started: DaemonSettings
+    /// Makes reloads take turns.
+    private let turn = Mutex(())
 
     /// A reloader of `source`, running with `settings`; `status` is the systemd status line.
     init(
@@ -43,7 +44,7 @@ final class Reloader: Sendable {
         self.notifier = notifier
         self.logger = logger
         self.status = status
-        current = Mutex(settings)
+        started = settings
     }
 
     /// Reloads once. Stopping tunnels blocks on their threads, so the work runs on a thread of its own.
@@ -59,13 +60,12 @@ final class Reloader: Sendable {
     private func reloadNow() {
         notifier.reloading()
         logger.notice("reloading \(source.config ?? "the embedded default config")")
-        current.withLock { current in
+        turn.withLock { _ in
             do throws(DaemonSettings.Refusal) {
                 let new = try DaemonSettings.load(
                     config: source.config, policy: source.policy, environment: ProcessInfo.processInfo.environment)
                 for warning in new.warnings { logger.warning("\(warning)") }
-                apply(new, replacing: current)
-                current = new
+                apply(new)
             } catch {
                 logger.error("reload refused (\(error.reason)), the running configuration is unchanged:\n\(error.detail)")
             }
@@ -73,11 +73,10 @@ final class Reloader: Sendable {
         notifier.ready(status: status())
     }
 
-    private func apply(_ new: DaemonSettings, replacing old: DaemonSettings) {
+    private func apply(_ new: DaemonSettings) {
         let changes = targets.tunnels.apply(new.tunnels)
-        targets.monitor.apply(bridges: new.configuration.bridges, at: Date())
-        targets.probes.retarget(new.configuration.probeTargets)
-        let atRestart = targets.gateway.apply(new.gateway) + Self.restartOnly(old, new)
+        targets.probes.reload(bridges: new.configuration.bridges, targets: new.configuration.probeTargets)
+        let atRestart = targets.gateway.apply(new.gateway) + Self.restartOnly(started, new)
         for line in atRestart { logger.warning("reload: \(line) takes effect at the next restart") }
         logger.notice(
             "reloaded: tunnels kept \(changes.kept.count), added \(changes.added.count), removed \(changes.removed.count), restarted \(changes.restarted.count); bridges \(new.configuration.bridges.count), models \(new.gateway.models.count)",
@@ -87,10 +86,11 @@ final class Reloader: Sendable {
             ])
     }
 
-    /// What changed from `old` to `new` that a running daemon cannot take in, one line each.
+    /// What differs between the settings the daemon started with and `new` that a running daemon
+    /// cannot take in, one line each.
     static func restartOnly(_ old: DaemonSettings, _ new: DaemonSettings) -> [String] {
         var lines: [String] = []
-        if old.controlAddress != new.controlAddress { lines.append("control address \(new.controlAddress)") }
+        if old.controlAddress != new.controlAddress { lines.append("control address \(new.controlAddress) (still \(old.controlAddress))") }
         if old.configuration.supervisor.stateDirectory != new.configuration.supervisor.stateDirectory { lines.append("state_dir") }
         let commands = { (settings: DaemonSettings) in settings.configuration.bridges.compactMap { bridge in bridge.command.map { "\(bridge.name): \($0)" } } }
         if commands(old) != commands(new) { lines.append("managed bridge commands") }

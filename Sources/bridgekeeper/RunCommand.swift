@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
             address: settings.controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
         let reloader = Reloader(
             source: .init(config: options.config, policy: options.policy), settings: settings,
-            targets: .init(tunnels: tunnels, monitor: monitor, probes: probes, gateway: gateway), notifier: notifier, logger: logger,
+            targets: .init(tunnels: tunnels, probes: probes, gateway: gateway), notifier: notifier, logger: logger,
             status: { statusReport().systemdStatus })
         // The supervision loop beats at least twice per watchdog ping, so a healthy loop never misses one.
         let cycle = min(Duration.seconds(1), (watchdogTimeout ?? .seconds(4)) / 4)

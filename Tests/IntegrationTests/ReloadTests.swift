@@ -75,9 +75,10 @@ struct ReloadTests {
             sshd.stop()
         }
 
-        /// Rewrites the config: the original plus `extra`.
-        func reconfigure(adding extra: String) throws {
-            _ = try dir.write("bk.toml", base + extra)
+        /// Rewrites the config: the original plus `extra`, with the gateway's listen port `listen`.
+        func reconfigure(listen: UInt16? = nil, adding extra: String) throws {
+            let text = listen.map { base.replacingOccurrences(of: "127.0.0.1:\(gateway)", with: "127.0.0.1:\($0)") } ?? base
+            _ = try dir.write("bk.toml", text + extra)
         }
 
         /// A bridge's state per `status --json`.
@@ -128,7 +129,8 @@ struct ReloadTests {
 
         let extra = try FakeOpenAIBridge(models: ["gpt-new"])
         defer { extra.stop() }
-        try topology.reconfigure(adding: """
+        let otherPort = try TestSSHD.freePort()
+        try topology.reconfigure(listen: otherPort, adding: """
             [[bridges]]
             name = "extra"
             url = "\(extra.url)"
@@ -148,6 +150,11 @@ struct ReloadTests {
         #expect(messages[reloading].text.split(separator: "\n").contains { $0.hasPrefix("MONOTONIC_USEC=") && UInt64($0.dropFirst(15)) != nil })
         #expect(messages[(reloading + 1)...].contains { $0.has("READY=1") }, "READY=1 must follow RELOADING=1")
         #expect(topology.daemon.waitForOutput(containing: "reloaded: tunnels kept 1, added 0", timeout: .seconds(5)), "\(topology.daemon.output)")
+        // The listen address cannot move without a restart: said so, and the gateway stays put (below).
+        #expect(
+            topology.daemon.output.contains(
+                "gateway listen address 127.0.0.1:\(otherPort) (still 127.0.0.1:\(topology.gateway)) takes effect at the next restart"),
+            "\(topology.daemon.output)")
 
         // The stream paused across the reload finishes whole.
         topology.bridge.resumePausedStreams()
