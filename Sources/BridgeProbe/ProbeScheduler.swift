@@ -5,12 +5,13 @@ import Foundation
 /// thread.
 public final class ProbeScheduler: @unchecked Sendable {
     // @unchecked: every mutable field below is guarded by `condition`.
-    private let targets: [String: ProbeTarget]
+    private var targets: [String: ProbeTarget]
     private let onResult: @Sendable (ProbeResult) -> Void
-    private let workerCount: Int
+    private let maximumWorkers: Int
     private let condition = NSCondition()
     private var due: [String: ContinuousClock.Instant] = [:]
     private var inFlight: Set<String> = []
+    private var started = false
     private var stopped = false
     private var threads: [Thread] = []
     private var running = 0
@@ -19,17 +20,38 @@ public final class ProbeScheduler: @unchecked Sendable {
     public init(targets: [ProbeTarget], workers: Int = 4, onResult: @escaping @Sendable (ProbeResult) -> Void) {
         self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.onResult = onResult
-        workerCount = max(1, min(workers, targets.count))
+        maximumWorkers = max(1, workers)
     }
 
     /// Starts the pool; every bridge is probed at once, then at its interval.
     public func start() {
         condition.lock()
         defer { condition.unlock() }
-        guard threads.isEmpty, !targets.isEmpty, !stopped else { return }
+        guard !started, !stopped else { return }
+        started = true
         let now = ContinuousClock.now
         for name in targets.keys { due[name] = now }
-        for index in 0..<workerCount {
+        addWorkersLocked()
+    }
+
+    /// Probes `targets` from now on (after a reload): a new or changed target is probed at once,
+    /// an unchanged one keeps its schedule, a removed one is probed no more.
+    public func replace(targets new: [ProbeTarget]) {
+        condition.lock()
+        defer { condition.unlock() }
+        let replaced = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for name in targets.keys where replaced[name] == nil { due.removeValue(forKey: name) }
+        for (name, target) in replaced where targets[name] != target && started { due[name] = .now }
+        targets = replaced
+        guard started, !stopped else { return }
+        addWorkersLocked()
+        condition.broadcast()
+    }
+
+    /// Starts threads up to one per target, at most `maximumWorkers`; the caller holds `condition`.
+    private func addWorkersLocked() {
+        while threads.count < min(maximumWorkers, targets.count) {
+            let index = threads.count
             let thread = Thread { [self] in work() }
             thread.name = "bridgekeeper-probe-\(index)"
             threads.append(thread)
@@ -75,7 +97,10 @@ public final class ProbeScheduler: @unchecked Sendable {
                 _ = condition.wait(until: Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))
                 continue
             }
-            guard let target = targets[name] else { continue }
+            guard let target = targets[name] else {
+                due.removeValue(forKey: name)
+                continue
+            }
             inFlight.insert(name)
             condition.unlock()
             let result = target.probe()

@@ -11,18 +11,20 @@ import Translation
 /// event or whole. Every request leaves one ledger row.
 struct CompletionEndpoint: Sendable {
     let surface: Surface
-    let catalog: ModelCatalog
+    /// The models, bridges and keys; each request reads them once, when it arrives.
+    let routes: RouteTable
     let router: UpstreamRouter
     let maxBodyBytes: Int
     let pingInterval: Duration
     let recorder: RequestRecorder
-    let authentication: ClientAuthentication
     let history: ResponseHistory
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var entry = LedgerEntry(request: request, surface: surface.rawValue)
+        let routes = routes.current
+        let catalog = routes.catalog
         do throws(GatewayError) {
-            entry.keyName = try authentication.caller(of: request)
+            entry.keyName = try routes.authentication.caller(of: request)
             let client = try await ClientRequest(request, surface: surface, maxBodyBytes: maxBodyBytes)
             entry.modelRequested = client.model
             entry.stream = client.stream
@@ -32,7 +34,7 @@ struct CompletionEndpoint: Sendable {
             entry.modelServed = model.id
             entry.price = model.price
             let exchange = Exchange(surface: surface, client: client, model: model, headers: request.headers, history: history)
-            let (answer, plan) = try await router.send(model: model.id, routes: model.routes) { bridge throws(GatewayError) in
+            let (answer, plan) = try await router.send(model: model.id, routes: model.routes, among: routes.bridges) { bridge throws(GatewayError) in
                 try exchange.prepare(for: bridge)
             }
             entry.bridge = answer.bridge.name

@@ -9,14 +9,16 @@ import Translation
 /// bridge has no such endpoint), the gateway's own estimate (`AnthropicTokenCounter`: about four
 /// characters a token, a fixed count per image), marked with `"estimated": true`.
 struct CountTokensEndpoint: Sendable {
-    let catalog: ModelCatalog
+    /// The models, bridges and keys; each request reads them once, when it arrives.
+    let routes: RouteTable
     let router: UpstreamRouter
     let maxBodyBytes: Int
-    let authentication: ClientAuthentication
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        let routes = routes.current
+        let catalog = routes.catalog
         do {
-            _ = try authentication.caller(of: request)
+            _ = try routes.authentication.caller(of: request)
             let client = try await ClientRequest(request, surface: .countTokens, maxBodyBytes: maxBodyBytes)
             guard let model = catalog.model(named: client.model) else {
                 throw GatewayError.modelNotFound(client.model, known: catalog.models.map(\.id))
@@ -24,7 +26,7 @@ struct CountTokensEndpoint: Sendable {
             var body = client.json
             body["model"] = .string(model.id)
             let version = request.headers[.init("anthropic-version")!] ?? "2023-06-01"
-            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, prepare: { bridge throws(GatewayError) in
+            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, among: routes.bridges, prepare: { bridge throws(GatewayError) in
                 bridge.api == .anthropic
                     ? (UpstreamRouter.UpstreamCall(path: "/v1/messages/count_tokens", body: body.bytes, headers: [("anthropic-version", version)]), ())
                     : nil

@@ -9,9 +9,11 @@ public import Store
 
 /// The gateway: a Hummingbird server on the policy-checked address, sending requests to bridges
 /// through a pooled AsyncHTTPClient. `run()` returns on graceful shutdown after requests in flight
-/// are answered (Hummingbird drains its connections), then closes the client.
+/// are answered (Hummingbird drains its connections), then closes the client. ``apply(_:)`` swaps
+/// in a reloaded configuration's models, bridges and client keys for the requests that follow.
 public struct GatewayService: Service {
     private let configuration: GatewayConfiguration
+    private let routes: RouteTable
     private let availability: any AvailabilitySource
     private let ledger: (any RequestLedger)?
     private let dashboard: Dashboard
@@ -40,11 +42,27 @@ public struct GatewayService: Service {
         logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
+        routes = RouteTable(GatewayRoutes(configuration))
         self.availability = availability
         self.ledger = ledger
         self.dashboard = dashboard
         self.logger = logger
         self.onListening = onListening
+    }
+
+    /// Serves `configuration`'s models, bridges and client keys from the next request on; requests
+    /// in flight finish with what they started with. Returns what differs from the configuration
+    /// the gateway started with but only takes effect at the next restart (the listen address,
+    /// the ping interval), one line each.
+    public func apply(_ configuration: GatewayConfiguration) -> [String] {
+        routes.replace(with: GatewayRoutes(configuration))
+        let started = self.configuration
+        var restart: [String] = []
+        if (configuration.host, configuration.port) != (started.host, started.port) {
+            restart.append("gateway listen address \(configuration.host):\(configuration.port) (still \(started.host):\(started.port))")
+        }
+        if configuration.pingInterval != started.pingInterval { restart.append("gateway ping_interval") }
+        return restart
     }
 
     public func run() async throws {
@@ -54,23 +72,19 @@ public struct GatewayService: Service {
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        let catalog = ModelCatalog(configuration.models)
-        let upstream = UpstreamRouter(
-            bridges: Dictionary(configuration.bridges.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-            availability: availability, breakers: BreakerBoard(), client: client)
+        let upstream = UpstreamRouter(availability: availability, breakers: BreakerBoard(), client: client)
         let metrics = GatewayMetrics()
-        let authentication = ClientAuthentication(keys: configuration.clientKeys)
         let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
         let history = ResponseHistory()
-        let models = ModelsEndpoint(catalog: catalog, availability: availability, authentication: authentication)
-        let countTokens = CountTokensEndpoint(catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes, authentication: authentication)
+        let models = ModelsEndpoint(routes: routes, availability: availability)
+        let countTokens = CountTokensEndpoint(routes: routes, router: upstream, maxBodyBytes: configuration.maxBodyBytes)
 
         let router = Router()
         router.get("/v1/models", use: models.handle)
         for (path, surface) in [("/v1/chat/completions", Surface.chatCompletions), ("/v1/messages", .messages), ("/v1/responses", .responses)] {
             let endpoint = CompletionEndpoint(
-                surface: surface, catalog: catalog, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
-                pingInterval: configuration.pingInterval, recorder: recorder, authentication: authentication, history: history)
+                surface: surface, routes: routes, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
+                pingInterval: configuration.pingInterval, recorder: recorder, history: history)
             router.post(RouterPath(path), use: endpoint.handle)
         }
         router.post("/v1/messages/count_tokens", use: countTokens.handle)

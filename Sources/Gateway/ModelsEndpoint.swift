@@ -7,14 +7,15 @@ import NIOCore
 /// its availability in a `bridgekeeper` extension field: whether any route can serve it now, and
 /// each route's state.
 struct ModelsEndpoint: Sendable {
-    let catalog: ModelCatalog
+    /// The models and keys; each request reads them once, when it arrives.
+    let routes: RouteTable
     let availability: any AvailabilitySource
-    let authentication: ClientAuthentication
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
-        _ = try authentication.caller(of: request)
+        let routes = routes.current
+        _ = try routes.authentication.caller(of: request)
         var data: [[String: Any]] = []
-        for model in catalog.models {
+        for model in routes.catalog.models {
             var routes: [[String: Any]] = []
             for bridge in model.routes {
                 switch await availability.availability(of: bridge) {

@@ -8,7 +8,6 @@ import NIOHTTP1
 /// bridge is not usable (tunnel, probe, circuit breaker) or fails before answering (refused,
 /// timeout, 5xx, 401/403). Nothing has gone to the client yet at that point, so moving on is safe.
 struct UpstreamRouter: Sendable {
-    let bridges: [String: GatewayConfiguration.Bridge]
     let availability: any AvailabilitySource
     let breakers: BreakerBoard
     let client: HTTPClient
@@ -37,11 +36,12 @@ struct UpstreamRouter: Sendable {
         let message: String
     }
 
-    /// Sends the call `prepare` makes for each bridge of `routes`, in order, to the first that
-    /// answers; or the error saying why none could. `prepare` returns nil for a bridge that cannot
-    /// serve this kind of request, and throws for a request that cannot be sent at all (400).
+    /// Sends the call `prepare` makes for each bridge of `routes` (looked up in `bridges`), in
+    /// order, to the first that answers; or the error saying why none could. `prepare` returns nil
+    /// for a bridge that cannot serve this kind of request, and throws for a request that cannot
+    /// be sent at all (400).
     func send<Plan>(
-        model: String, routes: [String], prepare: (GatewayConfiguration.Bridge) throws(GatewayError) -> (UpstreamCall, Plan)?
+        model: String, routes: [String], among bridges: [String: GatewayConfiguration.Bridge], prepare: (GatewayConfiguration.Bridge) throws(GatewayError) -> (UpstreamCall, Plan)?
     ) async throws(GatewayError) -> (Answer, Plan) {
         var refusals: [Refusal] = []
         for name in routes {

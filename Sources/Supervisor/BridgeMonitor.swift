@@ -1,6 +1,7 @@
 public import BridgeProbe
 public import Foundation
 import Synchronization
+import TOML
 public import TunnelManager
 
 /// Every bridge's state: its probe verdicts through ``BridgeHealth``'s hysteresis, overruled by
@@ -25,6 +26,8 @@ public final class BridgeMonitor: Sendable {
     }
 
     private struct Entry {
+        /// What the bridge's state depends on: a reload keeps the state while this is unchanged.
+        let identity: Identity
         let name: String
         let tunnel: String?
         let subscription: String?
@@ -40,15 +43,54 @@ public final class BridgeMonitor: Sendable {
         var isBlocked: Bool { tunnelBlock != nil || exposure != nil }
     }
 
+    /// A bridge's name, URL, API, tunnel, subscription and managed command.
+    private struct Identity: Equatable {
+        let name: String
+        let url: String
+        let api: String
+        let tunnel: String?
+        let subscription: String?
+        let command: [String]?
+
+        init(_ bridge: Configuration.Bridge) {
+            name = bridge.name
+            url = bridge.url.value
+            api = bridge.api.rawValue
+            tunnel = bridge.tunnel
+            subscription = bridge.subscription
+            command = bridge.command
+        }
+    }
+
     private let entries: Mutex<[Entry]>
+    private let failuresToFall: Int
+    private let successesToRise: Int
 
     /// Bridges from the configuration, all `unknown` as of `start`.
     public init(bridges: [Configuration.Bridge], start: Date, failuresToFall: Int = 2, successesToRise: Int = 1) {
+        self.failuresToFall = failuresToFall
+        self.successesToRise = successesToRise
         entries = Mutex(bridges.map { bridge in
-            Entry(
-                name: bridge.name, tunnel: bridge.tunnel, subscription: bridge.subscription,
-                health: BridgeHealth(failuresToFall: failuresToFall, successesToRise: successesToRise, start: start))
+            Self.entry(bridge, failuresToFall: failuresToFall, successesToRise: successesToRise, start: start)
         })
+    }
+
+    /// Follows a reloaded configuration: a bridge whose name, URL, API, tunnel, subscription and
+    /// command are unchanged keeps its state; a new or changed one starts `unknown` as of `now`; a
+    /// removed one is forgotten.
+    public func apply(bridges: [Configuration.Bridge], at now: Date) {
+        entries.withLock { entries in
+            entries = bridges.map { bridge in
+                entries.first { $0.identity == Identity(bridge) }
+                    ?? Self.entry(bridge, failuresToFall: failuresToFall, successesToRise: successesToRise, start: now)
+            }
+        }
+    }
+
+    private static func entry(_ bridge: Configuration.Bridge, failuresToFall: Int, successesToRise: Int, start: Date) -> Entry {
+        Entry(
+            identity: Identity(bridge), name: bridge.name, tunnel: bridge.tunnel, subscription: bridge.subscription,
+            health: BridgeHealth(failuresToFall: failuresToFall, successesToRise: successesToRise, start: start))
     }
 
     /// Takes in one probe; returns the change it caused. While the bridge's tunnel is not up the

@@ -38,6 +38,17 @@ public struct ProbeService: Service {
         self.logger = logger
     }
 
+    /// Follows a reloaded configuration: the monitor takes the new `bridges` (unchanged ones keep
+    /// their state), `targets` are probed from now on (new and changed bridges at once), and a new
+    /// bridge whose tunnel is already down is `tunnel_down` straight away.
+    public func reload(bridges: [Configuration.Bridge], targets: [ProbeTarget]) {
+        monitor.apply(bridges: bridges, at: Date())
+        scheduler.replace(targets: targets)
+        if let tunnels {
+            for change in monitor.tunnelsChanged(tunnels.statuses, at: Date()).changes { Self.report(change, logger: logger, onChange) }
+        }
+    }
+
     public func run() async throws {
         scheduler.start()
         if let tunnels {

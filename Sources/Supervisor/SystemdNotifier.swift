@@ -3,7 +3,7 @@ public import Foundation
 import Synchronization
 
 /// Tells systemd about the daemon's life through `sd_notify` (the `NOTIFY_SOCKET` datagram
-/// socket of a `Type=notify` unit): `READY=1`, `STATUS=…`, `WATCHDOG=1`, `STOPPING=1`. Without
+/// socket of a `Type=notify` unit): `READY=1`, `STATUS=…`, `RELOADING=1`, `WATCHDOG=1`, `STOPPING=1`. Without
 /// `NOTIFY_SOCKET` every call is a no-op, so the daemon runs the same outside systemd.
 public final class SystemdNotifier: Sendable {
     /// Whether there is a socket to notify (`NOTIFY_SOCKET` is set and not empty).
@@ -31,6 +31,15 @@ public final class SystemdNotifier: Sendable {
             guard line != last else { return }
             last = line
             send("STATUS=\(line)")
+        }
+    }
+
+    /// `RELOADING=1` with `MONOTONIC_USEC=` (now on `CLOCK_MONOTONIC`, as `Type=notify-reload`
+    /// wants it), in one message: a reload has begun; ``ready(status:)`` says it is over.
+    public func reloading() {
+        lastStatus.withLock { last in
+            last = "reloading"
+            send("RELOADING=1\nMONOTONIC_USEC=\(bridgekeeper_monotonic_usec())\nSTATUS=reloading")
         }
     }
 

@@ -20,6 +20,16 @@ final class StatusBoard: Sendable {
         }
     }
 
+    /// Keeps only the tunnels named in `names`, in that order (after a reload); the statuses of the
+    /// ones kept are untouched.
+    func keep(_ names: [String]) {
+        state.withLock { state in
+            state.order = names.filter { state.statuses[$0] != nil }
+            let kept = Set(state.order)
+            state.statuses = state.statuses.filter { kept.contains($0.key) }
+        }
+    }
+
     /// Changes one tunnel's status; subscribers hear of it when more than counters changed.
     func update(_ name: String, _ change: (inout TunnelStatus) -> Void) {
         state.withLock { state in

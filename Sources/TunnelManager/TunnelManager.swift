@@ -1,18 +1,70 @@
 import CLibSSH2
 import Foundation
 public import Logging
+import Synchronization
 
 /// Holds the reverse and local tunnels this host is responsible for and watches inbound ones.
 /// Each held tunnel runs on its own thread (libssh2 sessions are not thread-safe and must never
 /// block Swift's cooperative pool); status is readable at any time and changes are streamed.
+/// ``apply(_:)`` changes the set of tunnels while running, leaving unchanged ones alone.
 public final class TunnelManager: Sendable {
     private enum Runner: Sendable {
         case held(TunnelWorker)
         case watched(InboundWatcher)
+
+        func start() {
+            switch self {
+            case .held(let worker): worker.start()
+            case .watched(let watcher): watcher.start()
+            }
+        }
+
+        /// Stops it and waits until its thread has finished.
+        func shutdown() {
+            switch self {
+            case .held(let worker): worker.shutdown()
+            case .watched(let watcher): watcher.shutdown()
+            }
+        }
     }
 
-    private let runners: [Runner]
+    private enum Phase {
+        case prepared, started, stopped
+    }
+
+    private struct State {
+        var specs: [TunnelSpec] = []
+        var runners: [String: Runner] = [:]
+        var phase = Phase.prepared
+
+        /// Removes a tunnel's runner, stopping it if it was started (blocks until it has).
+        mutating func stop(_ name: String) {
+            guard let runner = runners.removeValue(forKey: name), phase == .started else { return }
+            runner.shutdown()
+        }
+    }
+
+    /// What ``apply(_:)`` did, by tunnel name.
+    public struct Changes: Sendable, Equatable {
+        /// Unchanged: their workers and sessions were left alone.
+        public var kept: [String] = []
+        /// New: started.
+        public var added: [String] = []
+        /// Gone: stopped.
+        public var removed: [String] = []
+        /// Changed: stopped and started again with the new spec.
+        public var restarted: [String] = []
+
+        /// No changes.
+        public init() {}
+    }
+
+    /// The tunnels and their runners; the lock also makes apply and shutdown take turns.
+    private let state = Mutex(State())
     private let board = StatusBoard()
+    private let logger: Logger
+    private let procRoot: String
+    private let inboundInterval: Duration
 
     /// Prepares (but does not start) the tunnels. `procRoot` and `inboundInterval` are how inbound
     /// tunnels are watched.
@@ -20,38 +72,69 @@ public final class TunnelManager: Sendable {
         tunnels: [TunnelSpec], logger: Logger, procRoot: String = "/proc", inboundInterval: Duration = .seconds(1)
     ) {
         _ = LibSSH2.initialized
-        var runners: [Runner] = []
-        for spec in tunnels {
-            board.add(spec.initialStatus(now: .init()))
-            switch spec.mode {
-            case .reverse, .local:
-                runners.append(.held(TunnelWorker(spec: spec, board: board, logger: logger)))
-            case .inbound:
-                runners.append(.watched(InboundWatcher(
-                    spec: spec, board: board, logger: logger, procRoot: procRoot, interval: inboundInterval)))
+        self.logger = logger
+        self.procRoot = procRoot
+        self.inboundInterval = inboundInterval
+        state.withLock { state in
+            for spec in tunnels where state.runners[spec.name] == nil {
+                state.specs.append(spec)
+                state.runners[spec.name] = makeRunner(spec)
             }
         }
-        self.runners = runners
     }
 
     /// Starts every tunnel.
     public func start() {
-        for runner in runners {
-            switch runner {
-            case .held(let worker): worker.start()
-            case .watched(let watcher): watcher.start()
+        state.withLock { state in
+            guard state.phase == .prepared else { return }
+            state.phase = .started
+            for spec in state.specs { state.runners[spec.name]?.start() }
+        }
+    }
+
+    /// Makes `specs` the tunnels held: an unchanged spec keeps its worker, session and status; a
+    /// removed one is stopped; a new one started; a changed one stopped and started anew. Blocks
+    /// while stopping (call it off the cooperative pool). After ``shutdown()`` it does nothing.
+    @discardableResult
+    public func apply(_ specs: [TunnelSpec]) -> Changes {
+        state.withLock { state in
+            var changes = Changes()
+            guard state.phase != .stopped else { return changes }
+            let wanted = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            for old in state.specs {
+                guard let new = wanted[old.name] else {
+                    state.stop(old.name)
+                    changes.removed.append(old.name)
+                    continue
+                }
+                if new == old {
+                    changes.kept.append(old.name)
+                } else {
+                    state.stop(old.name)
+                    changes.restarted.append(old.name)
+                }
             }
+            let known = Set(state.specs.map(\.name))
+            state.specs = []
+            for spec in specs where !state.specs.contains(where: { $0.name == spec.name }) {
+                state.specs.append(spec)
+                guard state.runners[spec.name] == nil else { continue }
+                if !known.contains(spec.name) { changes.added.append(spec.name) }
+                let runner = makeRunner(spec)
+                state.runners[spec.name] = runner
+                if state.phase == .started { runner.start() }
+            }
+            board.keep(state.specs.map(\.name))
+            return changes
         }
     }
 
     /// Stops every tunnel (closing sessions and listeners) and ends the change streams. Blocks
-    /// until the threads have finished.
+    /// until the threads have finished. Later calls do nothing.
     public func shutdown() {
-        for runner in runners {
-            switch runner {
-            case .held(let worker): worker.shutdown()
-            case .watched(let watcher): watcher.shutdown()
-            }
+        state.withLock { state in
+            for spec in state.specs { state.stop(spec.name) }
+            state.phase = .stopped
         }
         board.finish()
     }
@@ -61,4 +144,15 @@ public final class TunnelManager: Sendable {
 
     /// State changes as they happen, starting with every tunnel's current status.
     public func changes() -> AsyncStream<TunnelStatus> { board.changes() }
+
+    /// A runner for `spec`, its status on the board reset to the initial one.
+    private func makeRunner(_ spec: TunnelSpec) -> Runner {
+        board.add(spec.initialStatus(now: .init()))
+        switch spec.mode {
+        case .reverse, .local:
+            return .held(TunnelWorker(spec: spec, board: board, logger: logger))
+        case .inbound:
+            return .watched(InboundWatcher(spec: spec, board: board, logger: logger, procRoot: procRoot, interval: inboundInterval))
+        }
+    }
 }

@@ -14,10 +14,8 @@ struct ConfigOptions: ParsableArguments {
 
     /// Loads the config and policy; on failure prints every problem (as JSON when `json`) and exits 2.
     func load(json: Bool = false) throws -> (Configuration, ExposurePolicy) {
-        let environment = ProcessInfo.processInfo.environment
         do {
-            let configuration = try Configuration.load(path: config, environment: environment)
-            return (configuration, try configuration.loadPolicy(override: policy, environment: environment))
+            return try Self.read(config: config, policy: policy, environment: ProcessInfo.processInfo.environment)
         } catch {
             if json {
                 print(InvalidInputReport(error).json)
@@ -26,6 +24,13 @@ struct ConfigOptions: ParsableArguments {
             }
             throw ExitCode(2)
         }
+    }
+
+    /// Reads the config at `config` (nil: the embedded default) and the policy it names, or the
+    /// override at `policy`.
+    static func read(config: String?, policy: String?, environment: [String: String]) throws(ConfigurationError) -> (Configuration, ExposurePolicy) {
+        let configuration = try Configuration.load(path: config, environment: environment)
+        return (configuration, try configuration.loadPolicy(override: policy, environment: environment))
     }
 }
 

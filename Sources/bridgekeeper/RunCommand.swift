@@ -14,7 +14,11 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon. Without --config, an embedded default (loopback gateway only).",
-        discussion: "Refuses to start on any policy violation, with the same messages as `check`."
+        discussion: """
+            Refuses to start on any policy violation, with the same messages as `check`. On SIGHUP it \
+            re-reads the config with the same checks and applies it without dropping unchanged tunnels \
+            or requests in flight; an invalid config is logged and the running one kept.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -30,34 +34,22 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        let (configuration, policy) = try options.load()
-        let report = configuration.exposureReport(policy: policy)
-        guard !report.hasViolations else {
-            FileHandle.standardError.write(Data("bridgekeeper: refusing to start:\n\(report.text)\n".utf8))
-            throw ExitCode(report.exitCode)
-        }
-        for finding in report.findings {
-            FileHandle.standardError.write(Data("bridgekeeper: \(finding.subject) \(finding.value): \(finding.message)\n".utf8))
-        }
         let environment = ProcessInfo.processInfo.environment
+        let settings: DaemonSettings
+        do {
+            settings = try DaemonSettings.load(config: options.config, policy: options.policy, environment: environment)
+        } catch {
+            let headline = error.exitCode == 2 ? "invalid input" : "refusing to start"
+            FileHandle.standardError.write(Data("bridgekeeper: \(headline):\n\(error.detail)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+        for warning in settings.warnings { FileHandle.standardError.write(Data("bridgekeeper: \(warning)\n".utf8)) }
+        let configuration = settings.configuration
         // Structured entries to journald when stderr is its stream; logfmt on stderr otherwise.
         let logDestination = DaemonLogHandler.Destination.detect(environment: environment)
         let level = logLevel
         LoggingSystem.bootstrap { _ in DaemonLogHandler(level: level, destination: logDestination) }
         let logger = Logger(label: "bridgekeeper")
-        let specs: [TunnelSpec]
-        let controlAddress: BindAddress
-        let gatewayConfiguration: GatewayConfiguration
-        let dashboardToken: DashboardToken?
-        do {
-            specs = try configuration.tunnelSpecs(policy: policy, environment: environment)
-            controlAddress = try configuration.controlAddress(policy: policy)
-            gatewayConfiguration = try configuration.gatewayConfiguration(policy: policy, environment: environment)
-            dashboardToken = try configuration.dashboardToken(environment: environment)
-        } catch {
-            FileHandle.standardError.write(Data("bridgekeeper: invalid input:\n\(error.message)\n".utf8))
-            throw ExitCode(2)
-        }
         let store: Store
         let onCall: OnCall
         let sender: WebhookSender
@@ -71,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("bridgekeeper: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let tunnels = TunnelManager(tunnels: specs, logger: logger)
+        let tunnels = TunnelManager(tunnels: settings.tunnels, logger: logger)
         let started = Date()
         let monitor = BridgeMonitor(bridges: configuration.bridges, start: started)
         let statusReport: @Sendable () -> StatusReport = { StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started) }
@@ -98,11 +90,15 @@ struct RunCommand: AsyncParsableCommand {
         }
         let ledger = LedgerWriter(store: store, logger: logger)
         let gateway = GatewayService(
-            configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
-            dashboard: .init(token: dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
+            configuration: settings.gateway, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
+            dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
             logger: logger, onListening: { _ in readiness.ready("gateway") })
         let control = ControlServer.application(
-            address: controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
+            address: settings.controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
+        let reloader = Reloader(
+            source: .init(config: options.config, policy: options.policy), settings: settings,
+            targets: .init(tunnels: tunnels, probes: probes, gateway: gateway), notifier: notifier, logger: logger,
+            status: { statusReport().systemdStatus })
         // The supervision loop beats at least twice per watchdog ping, so a healthy loop never misses one.
         let cycle = min(Duration.seconds(1), (watchdogTimeout ?? .seconds(4)) / 4)
         // swift-service-lifecycle logs every service's full description at debug level: the
@@ -121,6 +117,7 @@ struct RunCommand: AsyncParsableCommand {
                     .init(service: probes),
                     .init(service: gateway),
                     .init(service: control),
+                    .init(service: ReloadService(reload: reloader.reload)),
                     // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
                     .init(
                         service: SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger)),

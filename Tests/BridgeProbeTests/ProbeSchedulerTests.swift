@@ -53,4 +53,27 @@ struct ProbeSchedulerTests {
         let states = results.withLock { $0.map(\.verdict.state) }
         #expect(states == [.live, .authRequired])
     }
+
+    @Test("replace(targets:) probes an added bridge at once, stops probing a removed one, and starts threads when there were none")
+    func replace() throws {
+        let server = try StubHTTPServer(reply: .respond(status: 200, body: "{}"))
+        let results = Mutex<[ProbeResult]>([])
+        let target = { (name: String) in
+            ProbeTarget(name: name, baseURL: server.url, path: "/v1/models", interval: .milliseconds(100), timeout: .seconds(1), throughTunnel: false)
+        }
+        let scheduler = ProbeScheduler(targets: []) { result in results.withLock { $0.append(result) } }
+        scheduler.start()
+        defer { scheduler.stop() }
+        scheduler.replace(targets: [target("a")])
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !results.withLock({ $0.contains { $0.bridge == "a" } }) && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(results.withLock { $0.contains { $0.bridge == "a" } }, "the added bridge was never probed")
+
+        scheduler.replace(targets: [target("b")])
+        Thread.sleep(forTimeInterval: 0.3)  // a probe of a in flight at the swap may still land
+        let before = results.withLock { $0.filter { $0.bridge == "a" }.count }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(results.withLock { $0.filter { $0.bridge == "a" }.count } == before, "a removed bridge is still probed")
+        #expect(results.withLock { $0.contains { $0.bridge == "b" } })
+    }
 }

@@ -109,4 +109,30 @@ extension BridgeMonitorTests {
         #expect(monitor.observe(Self.result("codex", .live), at: at(9)) == nil)
         #expect(monitor.statuses.first?.state == "exposed")
     }
+
+    @Test("a reload keeps an unchanged bridge's state, resets a changed one, adds new ones and forgets removed ones")
+    func reload() throws {
+        let configuration = try Configuration.parse(Self.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        _ = monitor.observe(Self.result("codex", .live), at: at(1))
+        _ = monitor.observe(Self.result("ollama", .live), at: at(1))
+        let reloaded = try Configuration.parse(
+            Self.config.replacingOccurrences(of: "11434", with: "11435") + """
+
+
+            [[bridges]]
+            name = "extra"
+            url = "http://127.0.0.1:9999"
+            api = "openai"
+            """, source: "t.toml")
+        monitor.apply(bridges: reloaded.bridges, at: at(2))
+        #expect(monitor.statuses.map(\.name) == ["codex", "ollama", "extra"])
+        #expect(monitor.status(of: "codex")?.state == "live", "unchanged: state kept")
+        #expect(monitor.status(of: "ollama")?.state == "unknown", "its URL changed: state reset")
+        #expect(monitor.status(of: "extra")?.state == "unknown")
+
+        monitor.apply(bridges: Array(reloaded.bridges.prefix(1)), at: at(3))
+        #expect(monitor.statuses.map(\.name) == ["codex"])
+        #expect(monitor.observe(Self.result("extra", .live), at: at(4)) == nil, "a removed bridge's late probe is ignored")
+    }
 }
