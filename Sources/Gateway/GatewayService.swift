@@ -53,7 +53,7 @@ public struct GatewayService: Service {
     /// Serves `configuration`'s models, bridges and client keys from the next request on; requests
     /// in flight finish with what they started with. Returns what differs from the configuration
     /// the gateway started with but only takes effect at the next restart (the listen address,
-    /// the ping interval), one line each.
+    /// the ping interval, the request timeout), one line each.
     public func apply(_ configuration: GatewayConfiguration) -> [String] {
         routes.replace(with: GatewayRoutes(configuration))
         let started = self.configuration
@@ -62,6 +62,7 @@ public struct GatewayService: Service {
             restart.append("gateway listen address \(configuration.host):\(configuration.port) (still \(started.host):\(started.port))")
         }
         if configuration.pingInterval != started.pingInterval { restart.append("gateway ping_interval") }
+        if configuration.requestTimeout != started.requestTimeout { restart.append("gateway request_timeout") }
         return restart
     }
 
