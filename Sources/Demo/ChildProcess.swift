@@ -44,27 +44,14 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Whether it still runs; reaps it once it has ended.
     var isRunning: Bool {
-        guard ending == nil else { return false }
-        var status: Int32 = 0
-        var result: pid_t
-        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
-        if result == pid {
-            ending = Self.describe(status)
-        } else if result < 0 {
-            ending = "ended (status unknown: \(String(cString: strerror(errno))))"
-        }
+        if ending == nil { ending = ChildExit.reap(pid) }
         return ending == nil
     }
 
     /// Waits for it to end (for short-lived helpers such as `ssh-keygen`) and says how it ended.
     func waitForExit() -> String {
-        if let ending { return ending }
-        var status: Int32 = 0
-        var result: pid_t
-        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
-        let ended = result == pid ? Self.describe(status) : "ended (status unknown: \(String(cString: strerror(errno))))"
-        ending = ended
-        return ended
+        if ending == nil { ending = ChildExit.reap(pid, blocking: true) }
+        return ending ?? ""
     }
 
     /// Sends SIGTERM to its process tree — its process group, and every descendant, including
@@ -112,11 +99,5 @@ final class ChildProcess: @unchecked Sendable {
     private static func isLive(_ pid: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         return ProcessGroupScan.parseStat(text)?.isLive ?? false
-    }
-
-    /// `exited with status N` or `killed by signal N` (WIFEXITED / WTERMSIG, which Swift does not import).
-    private static func describe(_ status: Int32) -> String {
-        let signal = status & 0x7F
-        return signal == 0 ? "exited with status \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
     }
 }

@@ -87,27 +87,14 @@ final class BridgeProcess {
     /// Reaps the child if it has ended; returns how it ended, or nil while it runs.
     @discardableResult
     func reap() -> String? {
-        if let ending { return ending }
-        var status: Int32 = 0
-        var result: pid_t
-        repeat { result = waitpid(pid, &status, WNOHANG) } while result < 0 && errno == EINTR
-        if result == pid {
-            ending = Self.describe(status)
-        } else if result < 0 {
-            // ECHILD: someone else reaped it (a waitpid(-1) elsewhere in the process).
-            ending = "ended (status unknown: \(String(cString: strerror(errno))))"
-        }
+        if ending == nil { ending = ChildExit.reap(pid) }
         return ending
     }
 
     /// Waits for the child to end (after SIGKILL) and reaps it.
     @discardableResult
     func reapBlocking() -> String {
-        if let ending { return ending }
-        var status: Int32 = 0
-        var result: pid_t
-        repeat { result = waitpid(pid, &status, 0) } while result < 0 && errno == EINTR
-        ending = result == pid ? Self.describe(status) : "ended (status unknown: \(String(cString: strerror(errno))))"
+        if ending == nil { ending = ChildExit.reap(pid, blocking: true) }
         return ending ?? ""
     }
 
@@ -157,11 +144,5 @@ final class BridgeProcess {
     private func log(_ line: String, stream: String) {
         guard !line.isEmpty else { return }
         logger.info("\(line)", metadata: ["stream": "\(stream)", "pid": "\(pid)"])
-    }
-
-    /// `exited with status N` or `killed by signal N` (WIFEXITED / WTERMSIG, which Swift does not import).
-    static func describe(_ status: Int32) -> String {
-        let signal = status & 0x7F
-        return signal == 0 ? "exited with status \((status >> 8) & 0xFF)" : "killed by signal \(signal)"
     }
 }
