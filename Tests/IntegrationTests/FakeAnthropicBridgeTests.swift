@@ -323,7 +323,6 @@ struct FakeAnthropicBridgeTests {
     @Test("message_start reaches the client while the stream is paused after it")
     func pauseAfterFirstChunk() throws {
         let bridge = try FakeAnthropicBridge()
-        bridge.pauseAfterFirstChunk = .seconds(120)  // far longer than any wait below: only a resume ends it in time
         let script = Self.prelude + """
             arrivals = {}
             text = ""
@@ -334,15 +333,11 @@ struct FakeAnthropicBridgeTests {
                     text += event.delta.text
             out({"text": text, "gap": arrivals["content_block_start"] - arrivals["message_start"]})
             """
-        let run = PythonClient.start(script, environment: Self.environment(bridge), timeout: .seconds(110))
-        #expect(bridge.waitUntilFirstChunkSent(timeout: .seconds(60)))
-        // Hold the pause long enough to see in the client's arrival times, then end it.
-        Thread.sleep(forTimeInterval: 1.5)
-        let resumed = ContinuousClock.now
-        bridge.resumePausedStreams()
-        let result = try run.wait()
+        let run = try bridge.runPausedAfterFirstChunk(script, environment: Self.environment(bridge))
+        #expect(run.firstChunkSent)
+        let result = run.result
         try #require(result.status == 0, "\(result)")
-        #expect(ContinuousClock.now - resumed < .seconds(40), "the stream waited out its pause instead of resuming")
+        #expect(run.afterResume < .seconds(40), "the stream waited out its pause instead of resuming")
         let output = try result.jsonObject()
         #expect(output["text"] as? String == "echo: one two")
         #expect((output["gap"] as? Double ?? 0) >= 1.0)

@@ -99,7 +99,6 @@ struct FakeBridgeTests {
     @Test("the first event reaches the client while the stream is paused after it")
     func pauseAfterFirstChunk() throws {
         let bridge = try FakeOpenAIBridge()
-        bridge.pauseAfterFirstChunk = .seconds(120)  // far longer than any wait below: only a resume ends it in time
         let script = Self.prelude + """
             arrivals = []
             text = ""
@@ -110,16 +109,11 @@ struct FakeBridgeTests {
                     text += chunk.choices[0].delta.content
             out({"text": text, "gap": arrivals[1] - arrivals[0]})
             """
-        let run = PythonClient.start(
-            script, environment: ["OPENAI_BASE_URL": bridge.baseURL, "OPENAI_API_KEY": "sk-test"], timeout: .seconds(110))
-        #expect(bridge.waitUntilFirstChunkSent(timeout: .seconds(60)))
-        // Hold the pause long enough to see in the client's arrival times, then end it.
-        Thread.sleep(forTimeInterval: 1.5)
-        let resumed = ContinuousClock.now
-        bridge.resumePausedStreams()
-        let result = try run.wait()
+        let run = try bridge.runPausedAfterFirstChunk(script, environment: ["OPENAI_BASE_URL": bridge.baseURL, "OPENAI_API_KEY": "sk-test"])
+        #expect(run.firstChunkSent)
+        let result = run.result
         try #require(result.status == 0, "\(result)")
-        #expect(ContinuousClock.now - resumed < .seconds(40), "the stream waited out its pause instead of resuming")
+        #expect(run.afterResume < .seconds(40), "the stream waited out its pause instead of resuming")
         let output = try result.jsonObject()
         #expect(output["text"] as? String == "echo: one two")
         #expect((output["gap"] as? Double ?? 0) >= 1.0)
