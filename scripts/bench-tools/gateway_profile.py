@@ -13,9 +13,10 @@ Usage: gateway_profile.py PERF_DATA [--top N]
 import argparse
 import collections
 import re
-import shutil
 import subprocess
 import sys
+
+from swift_symbols import demangle
 
 BUCKETS = [
     ("ledger: SQLite inserts of request rows (LedgerWriter thread, GRDB)", re.compile(r"LedgerWriter")),
@@ -55,15 +56,6 @@ def thread_kind(comm: str) -> str:
     if "ledger" in comm:
         return "ledger thread"
     return f"other ({comm})"
-
-
-def demangle(names: list[str]) -> list[str]:
-    if not shutil.which("swift") or not names:
-        return names
-    run = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(names),
-                         capture_output=True, text=True)
-    out = run.stdout.splitlines()
-    return out if len(out) == len(names) else names
 
 
 def main() -> int:

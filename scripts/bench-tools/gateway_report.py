@@ -7,6 +7,8 @@ import argparse
 import json
 import sys
 
+from machine_table import fmt, machine_rows
+
 GOAL_ADDED_P50_MS = 0.3   # bridgekeeper p50 minus direct p50, one client, at most
 GOAL_ADDED_P99_MS = 2.0   # the same for p99
 GOAL_VS_DIRECT = 0.5      # 16-way throughput, bridgekeeper / direct, at least
@@ -14,12 +16,6 @@ GOAL_VS_LITELLM = 10.0    # 16-way throughput, bridgekeeper / LiteLLM, at least
 GOAL_RSS_MIB = 80.0       # bridgekeeper's peak RSS under the 16-way load, at most
 
 PEERS = ("direct", "nginx-proxy", "bridgekeeper", "litellm")
-
-
-def fmt(value, digits=1, suffix=""):
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}{suffix}"
 
 
 def verdict(ok):
@@ -73,14 +69,7 @@ def main() -> int:
 
     runs, count = facts.get("lat_runs", "?"), facts.get("lat_count", "?")
     tp_runs, seconds, clients = facts.get("tp_runs", "?"), facts.get("tp_seconds", "?"), facts.get("clients", "?")
-    out = []
-    out.append("| machine | |")
-    out.append("|---|---|")
-    out.append(f"| CPUs (`nproc`) | {facts.get('nproc', '?')} |")
-    out.append(f"| CPU | {facts.get('cpu', '?')} |")
-    out.append(f"| kernel | {facts.get('kernel', '?')} |")
-    out.append(f"| date | {facts.get('date', '?')} |")
-    out.append(f"| CPU busy with other work just before measuring | {facts.get('busy_before', '?')} % |")
+    out = machine_rows(facts)
     out.append(f"| bridgekeeper | {facts.get('bridgekeeper', '?')} |")
     out.append(f"| upstream | {facts.get('nginx', '?')}, {facts.get('nginx_workers', '?')} worker, `return 200` of a {facts.get('body_bytes', '?')}-byte chat.completion |")
     out.append(f"| LiteLLM | {facts.get('litellm', '?')} |")

@@ -14,9 +14,10 @@ Usage: profile.py PERF_DATA [--top N]
 
 import argparse
 import re
-import shutil
 import subprocess
 import sys
+
+from swift_symbols import demangle
 
 LINE = re.compile(r"^\s*([\d.]+)%\s+(?:([\d.]+)%\s+)?(?:(\S+)\s+)?\[(.)\]\s+(.*?)\s*$")
 # Frames every sample passes through (thread start, the worker's loop): not informative.
@@ -31,15 +32,6 @@ def perf_report(data: str, *options: str) -> list[str]:
         ["perf", "report", "-i", data, "--stdio", "-g", "none", "--percent-limit", "0", *options],
         capture_output=True, text=True)
     return [line for line in run.stdout.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def demangle(names: list[str]) -> list[str]:
-    if not shutil.which("swift") or not names:
-        return names
-    run = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(names),
-                         capture_output=True, text=True)
-    out = run.stdout.splitlines()
-    return out if len(out) == len(names) else names
 
 
 def short(name: str, width: int = 90) -> str:

@@ -8,15 +8,11 @@ import argparse
 import json
 import sys
 
+from machine_table import fmt, machine_rows
+
 GOAL_THROUGHPUT = 0.9   # bridgekeeper / OpenSSH, at least
 GOAL_LATENCY = 1.1      # bridgekeeper / OpenSSH p50, at most
 GOAL_RSS_MIB = 20.0     # idle bridgekeeper with three tunnels, at most
-
-
-def fmt(value, digits=1, suffix=""):
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}{suffix}"
 
 
 def main() -> int:
@@ -66,14 +62,7 @@ def main() -> int:
     runs = facts.get("tp_runs", "?")
     lat_runs, lat_count = facts.get("lat_runs", "?"), facts.get("lat_count", "?")
     size_mib = int(facts.get("bytes", "0")) // (1 << 20)
-    out = []
-    out.append("| machine | |")
-    out.append("|---|---|")
-    out.append(f"| CPUs (`nproc`) | {facts.get('nproc', '?')} |")
-    out.append(f"| CPU | {facts.get('cpu', '?')} |")
-    out.append(f"| kernel | {facts.get('kernel', '?')} |")
-    out.append(f"| date | {facts.get('date', '?')} |")
-    out.append(f"| CPU busy with other work just before measuring | {facts.get('busy_before', '?')} % |")
+    out = machine_rows(facts)
     out.append(f"| OpenSSH (client and sshd) | {facts.get('openssh', '?')} |")
     out.append(f"| libssh2 | {facts.get('libssh2', '?')} |")
     out.append(f"| bridgekeeper | {facts.get('bridgekeeper', '?')} |")
