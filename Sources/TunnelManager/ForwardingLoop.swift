@@ -128,7 +128,8 @@ final class ForwardingLoop {
         if reason.contains("connect failed") {
             return TunnelFailure(
                 .forwardRefused,
-                "the server refused to listen on \(forward.listen) and nothing listens there, so its policy forbids it; allow it for this user (PermitListen \(forward.listen), AllowTcpForwarding yes; see units/sshd-bridgekeeper.conf)")
+                "the server refused to listen on \(forward.listen) and nothing listens there, so its policy forbids it; allow it for this user (PermitListen \(forward.listen), AllowTcpForwarding yes; see units/sshd-bridgekeeper.conf)",
+                unheldListen: forward.listen)
         }
         return TunnelFailure(
             .forwardRefused,

@@ -49,6 +49,7 @@ final class TunnelWorker: Sendable {
 
     private func main() {
         var backoff = Backoff()
+        var refusals = ForwardRefusals()
         var random = SystemRandomNumberGenerator()
         var lastFailure: FailureClass?
         var carried: (in: UInt64, out: UInt64) = (0, 0)
@@ -56,11 +57,11 @@ final class TunnelWorker: Sendable {
             board.update(spec.name) { $0.enter(.connecting, failure: nil, reason: nil) }
             let filesBefore = watchedFiles()
             do {
-                try hold(backoff: &backoff, carried: &carried)
+                try hold(backoff: &backoff, refusals: &refusals, carried: &carried)
             } catch is StopRequested {
                 break
             } catch {
-                let failure = error as? TunnelFailure ?? TunnelFailure(.disconnected, "\(error)")
+                let failure = refusals.judge(error as? TunnelFailure ?? TunnelFailure(.disconnected, "\(error)"))
                 let wait: Duration?
                 if failure.failure.needsPerson {
                     wait = Self.retryAfter(failure.failure)
@@ -88,7 +89,7 @@ final class TunnelWorker: Sendable {
     }
 
     /// One attempt: returns only by throwing.
-    private func hold(backoff: inout Backoff, carried: inout (in: UInt64, out: UInt64)) throws {
+    private func hold(backoff: inout Backoff, refusals: inout ForwardRefusals, carried: inout (in: UInt64, out: UInt64)) throws {
         guard let server = spec.server, let identityFile = spec.identityFile, let knownHostsFile = spec.knownHostsFile else {
             throw TunnelFailure(.authFailed, "the tunnel needs server, identity_file and known_hosts")
         }
@@ -144,6 +145,7 @@ final class TunnelWorker: Sendable {
                 "forwards": "\(loop.forwards.map { "\($0.listen)→\($0.target ?? "-")" }.joined(separator: ","))",
             ])
         backoff.succeeded(at: .now)
+        refusals.up(spec.forwards.map(\.listen))
         let before = carried
         defer {
             carried = (before.in + loop.bytesIn, before.out + loop.bytesOut)

@@ -123,6 +123,14 @@ public final class TestSSHD: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Appends `lines` to `sshd_config`; they take effect at the next ``start()``.
+    public func appendConfig(_ lines: String) throws {
+        let file = try FileHandle(forWritingTo: directory.appendingPathComponent("sshd_config"))
+        defer { try? file.close() }
+        try file.seekToEnd()
+        try file.write(contentsOf: Data((lines.hasSuffix("\n") ? lines : lines + "\n").utf8))
+    }
+
     // MARK: Keys and known_hosts
 
     /// The path of the private key of the given kind; its public key is authorised.

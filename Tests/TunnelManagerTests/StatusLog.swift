@@ -21,6 +21,9 @@ final class StatusLog: Sendable {
 
     deinit { task.cancel() }
 
+    /// Every status logged so far, oldest first.
+    var statuses: [TunnelStatus] { seen.statuses.withLock { $0 } }
+
     /// The first status logged that meets `condition`, waiting up to `timeout`.
     func waitFor(_ what: String, timeout: Duration, _ condition: (TunnelStatus) -> Bool) throws -> TunnelStatus {
         let deadline = ContinuousClock.now + timeout

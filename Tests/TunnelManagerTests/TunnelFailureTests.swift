@@ -88,4 +88,46 @@ struct TunnelFailureTests {
         #expect(manager.statuses[0].state == .exposed)
         #expect(Self.connections(sshd) - before == 1)
     }
+
+    @Test("a forward the server forbids from the start is forward_refused at once, retried after 5 minutes")
+    func forbiddenForward() throws {
+        let sshd = try TestSSHD()
+        let port = try TestSSHD.freePort()
+        try sshd.appendConfig("PermitListen 127.0.0.1:\(try TestSSHD.freePort())")
+        try sshd.start()
+        let manager = TunnelManager(
+            tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: 9)], logger: TunnelFixture.logger)
+        manager.start()
+        defer { manager.shutdown() }
+        let status = try TunnelFixture.waitFor(manager, "forward_refused") { $0.failure != nil }
+        #expect(status.failure == .forwardRefused)
+        #expect(status.state == .failed)
+        #expect(status.reason?.contains("PermitListen") == true, "reason: \(status.reason ?? "")")
+        #expect(status.retryAt != nil)
+    }
+
+    /// The race a dead session leaves: the server refuses while the old listener is still open, and
+    /// it is gone when the port is checked. Replayed here by restarting the server with a policy
+    /// that forbids the forward the tunnel held: the tunnel must retry before it calls it policy.
+    @Test("a forward held before, refused with nothing listening: remote_port_busy with backoff, forward_refused only after 3 in a row")
+    func refusedAfterHeld() throws {
+        let sshd = try TestSSHD()
+        try sshd.start()
+        let port = try TestSSHD.freePort()
+        let manager = TunnelManager(
+            tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: 9)], logger: TunnelFixture.logger)
+        manager.start()
+        defer { manager.shutdown() }
+        try TunnelFixture.waitFor(manager, "up") { $0.state == .up }
+        let log = StatusLog(manager)
+        sshd.stop()
+        try sshd.appendConfig("PermitListen 127.0.0.1:\(try TestSSHD.freePort())")
+        try sshd.start()
+        let refused = try log.waitFor("forward_refused", timeout: .seconds(60)) { $0.failure == .forwardRefused }
+        #expect(refused.state == .failed)
+        #expect(refused.reason?.contains("refused \(3) times in a row") == true, "reason: \(refused.reason ?? "")")
+        let busy = log.statuses.filter { $0.failure == .remotePortBusy }
+        #expect(busy.count == 2, "\(log.statuses.map { "\($0.state) \($0.failure?.rawValue ?? "-")" })")
+        #expect(busy.allSatisfy { $0.state == .backoff && $0.retryAt != nil && $0.reason?.contains("held before") == true })
+    }
 }
