@@ -115,6 +115,6 @@ let package = Package(
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TranslationTests", dependencies: ["Translation"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Store", "Policy"], swiftSettings: swiftSettings),
     ]
 )

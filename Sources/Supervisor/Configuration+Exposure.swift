@@ -41,7 +41,7 @@ extension Configuration {
                     severity: .excepted, subject: subject, value: value.value, location: location, rule: "exception",
                     message: "\(address) is not loopback; allowed by \(exception.location) (\(exception.reason))",
                     fix: "none needed while the exception stands"))
-                if subject == "gateway.listen" && gateway.clientKeysFile == nil {
+                if subject == "gateway.listen" && gateway?.clientKeysFile == nil {
                     findings.append(Finding(
                         severity: .violation, subject: subject, value: value.value, location: location,
                         rule: Refusal.Rule.unauthenticatedGateway.rawValue,
@@ -68,10 +68,9 @@ extension Configuration {
     private enum AddressKind { case bind, url }
 
     private var addresses: [(subject: String, value: Located<String>, kind: AddressKind)] {
-        var result: [(String, Located<String>, AddressKind)] = [
-            ("gateway.listen", gateway.listen, .bind),
-            ("supervisor.control", supervisor.control, .bind),
-        ]
+        var result: [(String, Located<String>, AddressKind)] = []
+        if let gateway { result.append(("gateway.listen", gateway.listen, .bind)) }
+        result.append(("supervisor.control", supervisor.control, .bind))
         for tunnel in tunnels {
             for (index, forward) in tunnel.forwards.enumerated() {
                 result.append(("tunnels[\(tunnel.name)].forwards[\(index)].listen", forward.listen, .bind))

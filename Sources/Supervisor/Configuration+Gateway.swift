@@ -7,8 +7,9 @@ extension Configuration {
     /// What the gateway serves: its policy-checked address, the bridges, the models and their
     /// routes, and the client keys from `[gateway] client_keys_file` (read now; errors name the
     /// file and line, never a key). A listen address beyond loopback (allowed only by a policy
-    /// exception) is refused without keys, here as in the policy check.
-    public func gatewayConfiguration(policy: ExposurePolicy, environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration {
+    /// exception) is refused without keys, here as in the policy check. Nil without `[gateway]`.
+    public func gatewayConfiguration(policy: ExposurePolicy, environment: [String: String]) throws(ConfigurationError) -> GatewayConfiguration? {
+        guard let gateway else { return nil }
         let address = try Self.allowed(gateway.listen, policy: policy, source: source)
         var keys: ClientKeys?
         if let file = gateway.clientKeysFile {
@@ -45,7 +46,7 @@ extension Configuration {
     /// The dashboard's token from `[gateway] dashboard_token_file`; nil when none is configured.
     /// Errors name the file, never its contents.
     public func dashboardToken(environment: [String: String]) throws(ConfigurationError) -> DashboardToken? {
-        guard let file = gateway.dashboardTokenFile else { return nil }
+        guard let file = gateway?.dashboardTokenFile else { return nil }
         let path = try file.resolve(environment)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigurationError(.unreadable, "gateway.dashboard_token_file: cannot read \(path)")

@@ -49,7 +49,8 @@ private struct ConfigurationReader {
 
     func read() -> Configuration? {
         let supervisor = readSupervisor(root.table("supervisor"))
-        let gateway = readGateway(root.table("gateway", required: true))
+        let gatewayTable = root.table("gateway")
+        let gateway = readGateway(gatewayTable)
         let tunnelTables = root.tables("tunnels")
         let bridgeTables = root.tables("bridges")
         let modelTables = root.tables("models")
@@ -65,7 +66,10 @@ private struct ConfigurationReader {
         unique(webhookTables, what: "webhook")
         checkTunnelReferences(Set(tunnels.map(\.name)), bridgeTables)
         checkRouteReferences(Set(bridges.map(\.name)), modelTables)
-        guard let supervisor, let gateway else { return nil }
+        if gatewayTable == nil, let first = modelTables.first {
+            first.problem(nil, "models are served by the gateway, and this config has no [gateway]; add [gateway] with listen, or remove [[models]]")
+        }
+        guard let supervisor, gatewayTable == nil || gateway != nil else { return nil }
         return Configuration(
             source: source, supervisor: supervisor, gateway: gateway, tunnels: tunnels, bridges: bridges,
             models: models, webhooks: webhooks)

@@ -7,8 +7,8 @@ public struct Configuration: Sendable {
     public let source: String
     /// `[supervisor]`.
     public let supervisor: Supervisor
-    /// `[gateway]`.
-    public let gateway: Gateway
+    /// `[gateway]`; nil when the config has none (a bridge host), and then no gateway runs.
+    public let gateway: Gateway?
     /// `[[tunnels]]`, in file order.
     public let tunnels: [Tunnel]
     /// `[[bridges]]`, in file order.

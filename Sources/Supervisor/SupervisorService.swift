@@ -31,7 +31,7 @@ public struct SupervisorService: Service {
             "supervisor started",
             metadata: [
                 "config": "\(configuration.source)",
-                "gateway": "\(configuration.gateway.listen.value)",
+                "gateway": "\(configuration.gateway?.listen.value ?? "none")",
                 "tunnels": "\(configuration.tunnels.count)",
                 "bridges": "\(configuration.bridges.count)",
                 "systemd": "\(Systemd.booted ? "booted" : "absent")",

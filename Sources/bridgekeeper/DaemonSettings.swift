@@ -26,7 +26,8 @@ struct DaemonSettings: Sendable {
     let report: PolicyReport
     let tunnels: [TunnelSpec]
     let controlAddress: BindAddress
-    let gateway: GatewayConfiguration
+    /// Nil when the config has no `[gateway]` (a bridge host): no gateway runs.
+    let gateway: GatewayConfiguration?
     let dashboardToken: DashboardToken?
 
     /// Reads and checks the config at `config` (nil: the embedded default) with the policy

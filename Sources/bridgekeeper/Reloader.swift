@@ -21,7 +21,8 @@ final class Reloader: Sendable {
     struct Targets: Sendable {
         let tunnels: TunnelManager
         let probes: ProbeService
-        let gateway: GatewayService
+        /// Nil when the daemon started without `[gateway]`.
+        let gateway: GatewayService?
     }
 
     private let source: Source
@@ -76,14 +77,25 @@ final class Reloader: Sendable {
     private func apply(_ new: DaemonSettings) {
         let changes = targets.tunnels.apply(new.tunnels)
         targets.probes.reload(bridges: new.configuration.bridges, targets: new.configuration.probeTargets)
-        let atRestart = targets.gateway.apply(new.gateway) + Self.restartOnly(started, new)
+        let atRestart = applyGateway(new.gateway) + Self.restartOnly(started, new)
         for line in atRestart { logger.warning("reload: \(line) takes effect at the next restart") }
         logger.notice(
-            "reloaded: tunnels kept \(changes.kept.count), added \(changes.added.count), removed \(changes.removed.count), restarted \(changes.restarted.count); bridges \(new.configuration.bridges.count), models \(new.gateway.models.count)",
+            "reloaded: tunnels kept \(changes.kept.count), added \(changes.added.count), removed \(changes.removed.count), restarted \(changes.restarted.count); bridges \(new.configuration.bridges.count), models \(new.gateway?.models.count ?? 0)",
             metadata: [
                 "kept": "\(changes.kept.joined(separator: ","))", "added": "\(changes.added.joined(separator: ","))",
                 "removed": "\(changes.removed.joined(separator: ","))", "restarted": "\(changes.restarted.joined(separator: ","))",
             ])
+    }
+
+    /// Gives the running gateway the new models, bridges and keys; returns what waits for a
+    /// restart. A gateway is started or stopped only by a restart.
+    private func applyGateway(_ new: GatewayConfiguration?) -> [String] {
+        switch (targets.gateway, new) {
+        case (let service?, let configuration?): service.apply(configuration)
+        case (nil, _?): ["the new [gateway] (none runs now)"]
+        case (_?, nil): ["removing [gateway] (the gateway keeps serving its models)"]
+        case (nil, nil): []
+        }
     }
 
     /// What differs between the settings the daemon started with and `new` that a running daemon
@@ -96,7 +108,7 @@ final class Reloader: Sendable {
         if commands(old) != commands(new) { lines.append("managed bridge commands") }
         let webhooks = { (settings: DaemonSettings) in settings.configuration.webhooks.map { "\($0.name) \($0.url) \($0.format.rawValue)" } }
         if webhooks(old) != webhooks(new) { lines.append("webhooks") }
-        if old.configuration.gateway.dashboardTokenFile != new.configuration.gateway.dashboardTokenFile { lines.append("dashboard token") }
+        if old.configuration.gateway?.dashboardTokenFile != new.configuration.gateway?.dashboardTokenFile { lines.append("dashboard token") }
         return lines
     }
 }

@@ -74,9 +74,9 @@ struct RunCommand: AsyncParsableCommand {
         let heartbeat = Heartbeat()
         let watchdogTimeout = Watchdog.timeout(environment: environment, pid: getpid())
         let publishStatus: @Sendable () -> Void = { notifier.status(statusReport().systemdStatus) }
-        let readiness = Readiness(waitingFor: ["gateway", "control"]) {
+        let readiness = Readiness(waitingFor: settings.gateway == nil ? ["control"] : ["gateway", "control"]) {
             notifier.ready(status: statusReport().systemdStatus)
-            logger.info("ready: gateway and control endpoint accept connections")
+            logger.info(settings.gateway == nil ? "ready: control endpoint accepts connections (no [gateway])" : "ready: gateway and control endpoint accept connections")
         }
         let onChange: @Sendable (StateChange, Date) -> Void = { change, at in
             onCall.handle(change, at: at)
@@ -88,11 +88,14 @@ struct RunCommand: AsyncParsableCommand {
         let managed = ManagedBridgeService(configuration: configuration, logger: logger) { bridge, reason in
             if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onChange(change.stateChange, change.transition.at) }
         }
-        let ledger = LedgerWriter(store: store, logger: logger)
-        let gateway = GatewayService(
-            configuration: settings.gateway, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
-            dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
-            logger: logger, onListening: { _ in readiness.ready("gateway") })
+        // Without [gateway] (a bridge host) no gateway runs and nothing but the control endpoint listens.
+        let ledger = settings.gateway.map { _ in LedgerWriter(store: store, logger: logger) }
+        let gateway = settings.gateway.map { gatewayConfiguration in
+            GatewayService(
+                configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger!,
+                dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
+                logger: logger, onListening: { _ in readiness.ready("gateway") })
+        }
         let control = ControlServer.application(
             address: settings.controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
         let reloader = Reloader(
@@ -105,26 +108,22 @@ struct RunCommand: AsyncParsableCommand {
         // configuration, webhook URLs included. Its logger stops at info, whatever --log-level says.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)
+        let services: [any Service] = [
+            SupervisorService(configuration: configuration, logger: logger, heartbeat: heartbeat, cycle: cycle, onCycle: publishStatus),
+            OnCallService(onCall: onCall, sender: sender, store: store, logger: logger),
+            TunnelService(manager: tunnels, logger: logger, onChange: onChange),
+            managed,
+            probes,
+        ] + (gateway.map { [$0] } ?? []) + [
+            control,
+            ReloadService(reload: reloader.reload),
+            // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
+            SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger),
+        ]
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(
-                        service: SupervisorService(
-                            configuration: configuration, logger: logger, heartbeat: heartbeat, cycle: cycle, onCycle: publishStatus)),
-                    .init(service: OnCallService(onCall: onCall, sender: sender, store: store, logger: logger)),
-                    .init(service: TunnelService(manager: tunnels, logger: logger, onChange: onChange)),
-                    .init(service: managed),
-                    .init(service: probes),
-                    .init(service: gateway),
-                    .init(service: control),
-                    .init(service: ReloadService(reload: reloader.reload)),
-                    // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
-                    .init(
-                        service: SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger)),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: lifecycleLogger))
-        defer { ledger.close() }  // every request answered before shutdown has its row
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: lifecycleLogger))
+        defer { ledger?.close() }  // every request answered before shutdown has its row
         try await group.run()
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import Testing
 import TestSupport
 
@@ -88,6 +89,56 @@ import TestSupport
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let result = try Bridgekeeper.run(["check", "--config", root.appendingPathComponent("examples/\(name)").path])
         #expect(result.status == 0, "\(result.output)\(result.errors)")
+    }
+
+    /// A bridge host exposes nothing it does not need: without `[gateway]` the config passes
+    /// `check`, and `run` probes, answers `status`, and listens on the control endpoint alone.
+    @Test func aBridgeHostWithoutGatewayListensOnlyForControl() throws {
+        let bridge = try StubHTTPServer(reply: .respond(status: 200, body: #"{"object":"list","data":[]}"#))
+        let dir = try Scratch()
+        let control = try TestSSHD.freePort()
+        let config = try dir.write("bridge-host.toml", """
+            [supervisor]
+            control = "127.0.0.1:\(control)"
+            state_dir = "\(dir.path)/state"
+
+            [[bridges]]
+            name = "codex"
+            url = "\(bridge.url)"
+            api = "openai"
+            """)
+        let check = try Bridgekeeper.run(["check", "--config", config])
+        #expect(check.status == 0, "\(check.output)\(check.errors)")
+        #expect(check.output.contains("check: 2 addresses checked, 0 violations"))
+
+        let daemon = try Bridgekeeper.start(["run", "--config", config])
+        defer { if daemon.process.isRunning { daemon.process.terminate() } }
+        #expect(daemon.waitForOutput(containing: "ready: control endpoint accepts connections (no [gateway])", timeout: .seconds(30)), "\(daemon.output)")
+        var status = try Bridgekeeper.run(["status", "--config", config])
+        let deadline = ContinuousClock.now + .seconds(20)
+        while status.status != 0 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            status = try Bridgekeeper.run(["status", "--config", config])
+        }
+        #expect(status.status == 0, "\(status.output)\(status.errors)")
+        #expect(status.output.contains("codex"))
+        #expect(Self.listeningPorts(of: daemon.process.processIdentifier) == [control])
+    }
+
+    /// The TCP ports process `pid` listens on: its socket inodes (`/proc/PID/fd`) matched against
+    /// the listeners in `/proc/net/tcp{,6}`.
+    static func listeningPorts(of pid: Int32) -> Set<UInt16> {
+        let fdDirectory = "/proc/\(pid)/fd"
+        let links = (try? FileManager.default.contentsOfDirectory(atPath: fdDirectory)) ?? []
+        let inodes = Set(links.compactMap { name -> UInt64? in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fdDirectory)/\(name)"),
+                target.hasPrefix("socket:[") else { return nil }
+            return UInt64(target.dropFirst("socket:[".count).dropLast())
+        })
+        let listeners = ["/proc/net/tcp", "/proc/net/tcp6"].flatMap { path in
+            Listener.parseProcNet((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+        }
+        return Set(listeners.filter { inodes.contains($0.inode) }.map(\.port))
     }
 
     static func config(gateway: String, bridge: String, control: String = "127.0.0.1:4099") -> String {

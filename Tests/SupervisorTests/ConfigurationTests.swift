@@ -54,7 +54,7 @@ import Testing
     @Test func aValidConfigIsReadIntoTypes() throws {
         let config = try Configuration.parse(Self.valid, source: "gw.toml")
         #expect(config.supervisor.stateDirectory == "/var/lib/bridgekeeper")
-        #expect(config.gateway.listen == Located("127.0.0.1:4000", line: 6, key: "gateway.listen"))
+        #expect(config.gateway?.listen == Located("127.0.0.1:4000", line: 6, key: "gateway.listen"))
         let tunnel = try #require(config.tunnels.first)
         #expect(tunnel.mode == .reverse)
         #expect(tunnel.server?.user == "tunnel")
@@ -73,7 +73,7 @@ import Testing
         let config = try Configuration.parse(Self.valid, source: "gw.toml")
         let identity = try #require(config.tunnels.first?.identityFile)
         #expect(try identity.resolve(["CREDENTIALS_DIRECTORY": "/run/credentials/bk.service"]) == "/run/credentials/bk.service/tunnel-key")
-        #expect(try config.gateway.dashboardTokenFile?.resolve(["CREDENTIALS_DIRECTORY": "/c"]) == "/c/dashboard-token")
+        #expect(try config.gateway?.dashboardTokenFile?.resolve(["CREDENTIALS_DIRECTORY": "/c"]) == "/c/dashboard-token")
         #expect {
             try identity.resolve([:])
         } throws: { error in
@@ -84,7 +84,7 @@ import Testing
     @Test func theEmbeddedDefaultIsALoopbackGateway() throws {
         let config = try Configuration.load(path: nil, environment: ["STATE_DIRECTORY": "/var/lib/bk:/var/lib/other"])
         #expect(config.source == "built-in")
-        #expect(config.gateway.listen.value == "127.0.0.1:4000")
+        #expect(config.gateway?.listen.value == "127.0.0.1:4000")
         #expect(config.supervisor.stateDirectory == "/var/lib/bk")
         #expect(try Configuration.load(path: nil, environment: [:]).supervisor.stateDirectory == "./.bridgekeeper")
         let policy = try config.loadPolicy(override: nil, environment: [:])
@@ -98,7 +98,8 @@ import Testing
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nlisten = \"x\"", 3, "", "duplicate key 'listen'"),
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nlistn = \"x\"", 3, "gateway.listn", "did you mean 'listen'"),
         ("[gateway]\nlisten = 4000", 2, "gateway.listen", "is integer; expected a string"),
-        ("[supervisor]\ncontrol = \"127.0.0.1:1\"", 1, "", "missing required key 'gateway'"),
+        (bridge("a") + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\n", 5, "models[0]", "models are served by the gateway, and this config has no [gateway]"),
+        ("gateway = \"127.0.0.1:4000\"", 1, "gateway", "is string; expected a table"),
         ("[gateway]\n", 1, "gateway", "missing required key 'gateway.listen'"),
         (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nkeepalive = 5\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].keepalive", "durations are strings with a unit"),
         (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nkeepalive = \"5\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].keepalive", "not a duration"),
@@ -145,19 +146,19 @@ import Testing
         let text = "[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"250ms\"\n\n" + Self.bridge("a") + "responses = true\n"
             + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\ncompress = true\n"
         let config = try Configuration.parse(text, source: "gw.toml")
-        #expect(config.gateway.pingInterval == .milliseconds(250))
+        #expect(config.gateway?.pingInterval == .milliseconds(250))
         #expect(config.bridges.map(\.responses) == [true])
         #expect(config.models.map(\.compress) == [true])
-        let served = try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: [:])
+        let served = try #require(try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: [:]))
         #expect(served.pingInterval == .milliseconds(250))
         #expect(served.bridges.map(\.servesResponses) == [true])
         #expect(served.models.map(\.compress) == [true])
 
         let plain = try Configuration.parse(Self.valid, source: "gw.toml")
-        #expect(plain.gateway.pingInterval == .seconds(10))
+        #expect(plain.gateway?.pingInterval == .seconds(10))
         #expect(plain.bridges.map(\.responses) == [false, false])
         #expect(plain.models.map(\.compress) == [false])
-        let defaults = try plain.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: ["CREDENTIALS_DIRECTORY": "/c"])
+        let defaults = try #require(try plain.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: ["CREDENTIALS_DIRECTORY": "/c"]))
         #expect(defaults.pingInterval == .seconds(10))
         #expect(defaults.bridges.map(\.servesResponses) == [false, false])
         #expect(defaults.models.map(\.compress) == [false])
@@ -189,6 +190,19 @@ import Testing
         #expect(findings.last?.rule == "unauthenticated_gateway")
         let keyed = try Configuration.parse("[gateway]\nlisten = \"10.0.0.2:4000\"\nclient_keys_file = \"/etc/bk/keys\"", source: "c.toml")
         #expect(!keyed.exposureReport(policy: policy).hasViolations)
+    }
+
+    /// A bridge host's config: tunnels, bridges, no `[gateway]`. It is valid, and no gateway is served.
+    @Test func aBridgeHostNeedsNoGateway() throws {
+        let text = "[supervisor]\ncontrol = \"127.0.0.1:4099\"\n\n" + Self.bridge("codex")
+        let config = try Configuration.parse(text, source: "bridge-host.toml")
+        #expect(config.gateway == nil)
+        #expect(try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: [:]) == nil)
+        #expect(try config.dashboardToken(environment: [:]) == nil)
+        let report = config.exposureReport(policy: ExposurePolicy(source: "t"))
+        #expect(report.checked == 2)
+        #expect(!report.hasViolations)
+        #expect(!config.auditTargets.contains { $0.subject == "gateway.listen" })
     }
 
     static let gateway = "[gateway]\nlisten = \"127.0.0.1:4000\"\n\n"
