@@ -1,3 +1,4 @@
+import CSystemd
 import Glibc
 
 /// Whether this process's stderr is connected to journald: systemd sets `JOURNAL_STREAM` to the
@@ -9,8 +10,9 @@ public enum JournalStream {
         guard let value = environment["JOURNAL_STREAM"] else { return false }
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
-        var info = stat()
-        guard fstat(STDERR_FILENO, &info) == 0 else { return false }
-        return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
+        var stderrDevice: UInt64 = 0
+        var stderrInode: UInt64 = 0
+        guard bridgekeeper_file_identity(STDERR_FILENO, &stderrDevice, &stderrInode) == 0 else { return false }
+        return stderrDevice == device && stderrInode == inode
     }
 }
