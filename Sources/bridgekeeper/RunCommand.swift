@@ -89,18 +89,19 @@ struct RunCommand: AsyncParsableCommand {
             if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onChange(change.stateChange, change.transition.at) }
         }
         // Without [gateway] (a bridge host) no gateway runs and nothing but the control endpoint listens.
-        let ledger = settings.gateway.map { _ in LedgerWriter(store: store, logger: logger) }
         let gateway = settings.gateway.map { gatewayConfiguration in
-            GatewayService(
-                configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger!,
+            let ledger = LedgerWriter(store: store, logger: logger)
+            let service = GatewayService(
+                configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
                 dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
                 logger: logger, onListening: { _ in readiness.ready("gateway") })
+            return (service: service, ledger: ledger)
         }
         let control = ControlServer.application(
             address: settings.controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
         let reloader = Reloader(
             source: .init(config: options.config, policy: options.policy), settings: settings,
-            targets: .init(tunnels: tunnels, probes: probes, gateway: gateway), notifier: notifier, logger: logger,
+            targets: .init(tunnels: tunnels, probes: probes, gateway: gateway?.service), notifier: notifier, logger: logger,
             status: { statusReport().systemdStatus })
         // The supervision loop beats at least twice per watchdog ping, so a healthy loop never misses one.
         let cycle = min(Duration.seconds(1), (watchdogTimeout ?? .seconds(4)) / 4)
@@ -114,7 +115,7 @@ struct RunCommand: AsyncParsableCommand {
             TunnelService(manager: tunnels, logger: logger, onChange: onChange),
             managed,
             probes,
-        ] + (gateway.map { [$0] } ?? []) + [
+        ] + (gateway.map { [$0.service] } ?? []) + [
             control,
             ReloadService(reload: reloader.reload),
             // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
@@ -123,7 +124,7 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: lifecycleLogger))
-        defer { ledger?.close() }  // every request answered before shutdown has its row
+        defer { gateway?.ledger.close() }  // every request answered before shutdown has its row
         try await group.run()
     }
 
