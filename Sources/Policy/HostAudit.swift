@@ -34,17 +34,12 @@ public struct HostAudit: Sendable {
     /// is a violation, and whatever could not be read is reported as not verified.
     public func run(targets: [Target], policy: ExposurePolicy) -> PolicyReport {
         var findings: [Finding] = []
-        var listeners: [Listener] = []
-        for table in ["tcp", "tcp6"] {
-            let path = "\(procRoot)/net/\(table)"
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                listeners += Listener.parseProcNet(text)
-            } else if table == "tcp" || FileManager.default.fileExists(atPath: path) {
-                findings.append(Finding(
-                    severity: .unverified, subject: "listeners", value: path, location: nil, rule: "unverified",
-                    message: "cannot read \(path), so listeners there were not checked",
-                    fix: "run audit where procfs is mounted and readable"))
-            }
+        let (listeners, unreadable) = Listener.readProcNet(procRoot: procRoot)
+        for path in unreadable {
+            findings.append(Finding(
+                severity: .unverified, subject: "listeners", value: path, location: nil, rule: "unverified",
+                message: "cannot read \(path), so listeners there were not checked",
+                fix: "run audit where procfs is mounted and readable"))
         }
         let ports = Dictionary(grouping: targets, by: \.port)
         let exposed = listeners.filter { listener in

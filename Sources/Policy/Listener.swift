@@ -1,3 +1,5 @@
+import Glibc
+
 /// A listening TCP socket seen in `/proc/net/tcp` or `/proc/net/tcp6`.
 public struct Listener: Sendable, Hashable, CustomStringConvertible {
     /// The local address it listens on.
@@ -17,6 +19,42 @@ public struct Listener: Sendable, Hashable, CustomStringConvertible {
         switch address {
         case .v4: "\(address):\(port)"
         case .v6: "[\(address)]:\(port)"
+        }
+    }
+
+    /// The listeners in `procRoot/net/tcp` and `procRoot/net/tcp6`, each file read to its end;
+    /// `unreadable` names a file that could not be read (`tcp6` is absent, not unreadable, on a host
+    /// without IPv6). Foundation's `String(contentsOfFile:)` stops after the first 4 KiB of a procfs
+    /// file (about 27 sockets), which hid every listener past them on a busy host.
+    public static func readProcNet(procRoot: String = "/proc") -> (listeners: [Listener], unreadable: [String]) {
+        var listeners: [Listener] = []
+        var unreadable: [String] = []
+        for table in ["tcp", "tcp6"] {
+            let path = "\(procRoot)/net/\(table)"
+            if let text = readWhole(path) {
+                listeners += parseProcNet(text)
+            } else if table == "tcp" || access(path, F_OK) == 0 {
+                unreadable.append(path)
+            }
+        }
+        return (listeners, unreadable)
+    }
+
+    /// A file's text, read until `read` returns 0, as procfs needs; nil if it cannot be opened or read.
+    static func readWhole(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count == 0 { return String(decoding: bytes, as: UTF8.self) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            bytes.append(contentsOf: chunk[0..<count])
         }
     }
 

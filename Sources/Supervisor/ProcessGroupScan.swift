@@ -90,15 +90,8 @@ public struct ProcessGroupScan: Sendable {
             }
         }
         guard !owners.isEmpty else { return ProcessGroupScan(members: members, listeners: []) }
-        var listeners: [Listener] = []
-        for table in ["tcp", "tcp6"] {
-            let path = "\(procRoot)/net/\(table)"
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                listeners += Listener.parseProcNet(text)
-            } else if table == "tcp" || files.fileExists(atPath: path) {
-                return ProcessGroupScan(members: members, listeners: nil)
-            }
-        }
+        let (listeners, unreadable) = Listener.readProcNet(procRoot: procRoot)
+        guard unreadable.isEmpty else { return ProcessGroupScan(members: members, listeners: nil) }
         let held = listeners.compactMap { listener in owners[listener.inode].map { Held(listener: listener, owner: $0) } }
         return ProcessGroupScan(members: members, listeners: held)
     }

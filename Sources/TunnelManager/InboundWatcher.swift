@@ -98,9 +98,7 @@ final class InboundWatcher: Sendable {
     }
 
     private func readListeners() -> [Listener] {
-        ["tcp", "tcp6"].flatMap { name in
-            (try? String(contentsOfFile: "\(procRoot)/net/\(name)", encoding: .utf8)).map(Listener.parseProcNet) ?? []
-        }
+        Listener.readProcNet(procRoot: procRoot).listeners
     }
 
     private func apply(_ verdict: Verdict) {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Policy
 import Testing
 
@@ -54,11 +55,51 @@ import Testing
         #expect(report.text.contains("not verified"))
     }
 
+    /// The live `/proc/net/tcp` on a busy host: 120 loopback listeners and one on every interface.
+    /// procfs hands the table out a page at a time; a reader that stops after the first read (as
+    /// `String(contentsOfFile:)` does) saw about 27 sockets and missed the exposed one.
+    @Test func everyListenerOnABusyHostIsRead() throws {
+        let crowd = try (0..<120).map { _ in try ListeningSocket(address: INADDR_LOOPBACK) }
+        let exposed = try ListeningSocket(address: INADDR_ANY)
+        defer { (crowd + [exposed]).forEach { close($0.fd) } }
+
+        let read = Listener.readProcNet()
+        #expect(read.unreadable.isEmpty)
+        let ports = Set(read.listeners.map(\.port))
+        #expect(crowd.map(\.port).filter { !ports.contains($0) } == [], "listeners not read")
+
+        let report = HostAudit(sshd: nil).run(
+            targets: [HostAudit.Target(port: exposed.port, subject: "bridges[b].url", location: nil)], policy: ExposurePolicy(source: "t"))
+        #expect(report.findings.filter { $0.severity == .violation }.map(\.value) == ["0.0.0.0:\(exposed.port)"])
+    }
+
     private func fixture(tcp: String, tcp6: String) throws -> String {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("bk-proc-\(UUID())").path
         try FileManager.default.createDirectory(atPath: root + "/net", withIntermediateDirectories: true)
         try tcp.write(toFile: root + "/net/tcp", atomically: true, encoding: .utf8)
         try tcp6.write(toFile: root + "/net/tcp6", atomically: true, encoding: .utf8)
         return root
+    }
+}
+
+/// A TCP socket listening on `address` and a port the kernel chose.
+private struct ListeningSocket {
+    let fd: Int32
+    let port: UInt16
+
+    init(address: in_addr_t) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var sockaddr = sockaddr_in()
+        sockaddr.sin_family = sa_family_t(AF_INET)
+        sockaddr.sin_addr.s_addr = address.bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &sockaddr) {
+            $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        self.fd = fd
+        port = UInt16(bigEndian: sockaddr.sin_port)
     }
 }

@@ -2,6 +2,7 @@ public import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import Policy
 #endif
 
 /// A real OpenSSH `sshd` listening on a free loopback port, for tunnel tests.
@@ -546,20 +547,7 @@ public final class TestSSHD: @unchecked Sendable {
 
     /// See ``listeners(port:)``.
     public static func listeners(port: UInt16) -> [String] {
-        var found = Set<String>()
-        for (file, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(whereSeparator: { $0 == " " })
-                guard fields.count > 3, fields[3] == "0A" else { continue }
-                let local = fields[1].split(separator: ":")
-                guard local.count == 2, UInt16(local[1], radix: 16) == port,
-                    let address = decodeProcAddress(String(local[0]), v6: v6)
-                else { continue }
-                found.insert(address)
-            }
-        }
-        return found.sorted()
+        Set(Listener.readProcNet().listeners.filter { $0.port == port }.map { "\($0.address)" }).sorted()
     }
 
     private func nextFileNumber() -> Int {
@@ -623,25 +611,5 @@ public final class TestSSHD: @unchecked Sendable {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count >= 2, let state = fields[0].first, let parent = Int32(fields[1]) else { return nil }
         return (state, parent)
-    }
-
-    /// Turns a `/proc/net/tcp{,6}` hex address (32-bit words in host byte order) into text.
-    private static func decodeProcAddress(_ hex: String, v6: Bool) -> String? {
-        let wordCount = v6 ? 4 : 1
-        guard hex.count == wordCount * 8 else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        for _ in 0..<wordCount {
-            let next = hex.index(index, offsetBy: 8)
-            guard let word = UInt32(hex[index..<next], radix: 16) else { return nil }
-            withUnsafeBytes(of: word) { bytes += $0 }
-            index = next
-        }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let ok = bytes.withUnsafeBytes { raw in
-            inet_ntop(v6 ? AF_INET6 : AF_INET, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
-        }
-        guard ok else { return nil }
-        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
