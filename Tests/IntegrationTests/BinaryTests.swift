@@ -135,10 +135,7 @@ import TestSupport
                 target.hasPrefix("socket:[") else { return nil }
             return UInt64(target.dropFirst("socket:[".count).dropLast())
         })
-        let listeners = ["/proc/net/tcp", "/proc/net/tcp6"].flatMap { path in
-            Listener.parseProcNet((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
-        }
-        return Set(listeners.filter { inodes.contains($0.inode) }.map(\.port))
+        return Set(Listener.readProcNet().listeners.filter { inodes.contains($0.inode) }.map(\.port))
     }
 
     static func config(gateway: String, bridge: String, control: String = "127.0.0.1:4099") -> String {
