@@ -285,9 +285,11 @@ public final class TestSSHD: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.05)
         }
 
-        // The probe connection forked a short-lived child; let it go so a test starts with no sessions.
+        // The probe connection forked a short-lived child; let it go so a test starts with no sessions,
+        // and let its "Connection from" line reach the log, so a test counting connections from
+        // here does not count the probe (under load the line arrived late and was counted).
         let settle = ContinuousClock.now + .seconds(3)
-        while !sessionProcessIDs().isEmpty && ContinuousClock.now < settle {
+        while (!sessionProcessIDs().isEmpty || !log.contains("Connection from 127.0.0.1")) && ContinuousClock.now < settle {
             Thread.sleep(forTimeInterval: 0.02)
         }
     }
