@@ -8,14 +8,17 @@ public struct ClientSummary: Sendable, Equatable, Codable {
     public var lastSeen: Date
     /// How many of its requests the ledger holds.
     public var requests: Int
-    /// The distinct callers that used it, sorted; requests without a caller add none.
+    /// The distinct client keys (by name) that used it, sorted; requests without a key add none.
+    public var keys: [String]
+    /// The distinct `X-Caller` labels it sent, sorted; requests without one add none.
     public var callers: [String]
 
     /// A summary as given.
-    public init(clientApp: String, lastSeen: Date, requests: Int, callers: [String]) {
+    public init(clientApp: String, lastSeen: Date, requests: Int, keys: [String] = [], callers: [String]) {
         self.clientApp = clientApp
         self.lastSeen = lastSeen
         self.requests = requests
+        self.keys = keys
         self.callers = callers
     }
 }

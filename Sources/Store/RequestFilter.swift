@@ -4,7 +4,9 @@ import GRDB
 /// Which ledger rows a dashboard query wants; every field that is set must match, and a filter
 /// with nothing set matches every row.
 public struct RequestFilter: Sendable, Equatable {
-    /// Only requests from this caller.
+    /// Only requests authenticated by the client key of this name.
+    public var key: String?
+    /// Only requests with this `X-Caller` label.
     public var caller: String?
     /// Only requests that asked for, or were served by, this model.
     public var model: String?
@@ -17,8 +19,10 @@ public struct RequestFilter: Sendable, Equatable {
 
     /// A filter; nil fields match anything.
     public init(
-        caller: String? = nil, model: String? = nil, bridge: String? = nil, status: Int? = nil, since: Date? = nil
+        key: String? = nil, caller: String? = nil, model: String? = nil, bridge: String? = nil, status: Int? = nil,
+        since: Date? = nil
     ) {
+        self.key = key
         self.caller = caller
         self.model = model
         self.bridge = bridge
@@ -32,6 +36,10 @@ extension RequestFilter {
     var whereClause: (sql: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
+        if let key {
+            conditions.append("\"key\" = ?")
+            arguments += [key]
+        }
         if let caller {
             conditions.append("caller = ?")
             arguments += [caller]

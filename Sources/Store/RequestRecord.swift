@@ -4,14 +4,18 @@ import GRDB
 /// One request the gateway answered: who asked, through which surface, for which model, what was
 /// served by which bridge, how it went and what it cost. The ledger's one row per request.
 ///
-/// Never a secret: `caller` and `clientApp` are names, and the store refuses a record in which
-/// either looks like a credential (see `Store.record(requests:)`).
+/// Never a secret: `key`, `caller` and `clientApp` are names, and the store drops any of them that
+/// looks like a credential (``isName(_:)``; see `Store.record(requests:)`).
 public struct RequestRecord: Sendable, Equatable, Codable {
     /// The row id; nil until stored.
     public var id: Int64?
     /// When the request arrived.
     public var time: Date
-    /// The `X-Caller` header, else the client key's name; nil when neither was given.
+    /// The name of the client key that authenticated the request: who it was. Nil on a gateway
+    /// without client keys (loopback only).
+    public var key: String?
+    /// The `X-Caller` header: a free label the client chose, shown beside `key`, never instead of
+    /// it. Nil when the client sent none (or one that was not a name).
     public var caller: String?
     /// The client detected from `User-Agent`: `codex`, `claude-code`, `openai-python`,
     /// `anthropic-python`, `curl`, `unknown`, …
@@ -49,7 +53,7 @@ public struct RequestRecord: Sendable, Equatable, Codable {
 
     /// A request; `id` stays nil until the store assigns one.
     public init(
-        id: Int64? = nil, time: Date, caller: String? = nil, clientApp: String, surface: String,
+        id: Int64? = nil, time: Date, key: String? = nil, caller: String? = nil, clientApp: String, surface: String,
         modelRequested: String? = nil, modelServed: String? = nil, bridge: String? = nil, stream: Bool = false,
         status: Int, errorCode: String? = nil, tokensIn: Int? = nil, tokensOut: Int? = nil,
         tokensEstimated: Bool = false, latencyMs: Double, ttfbMs: Double? = nil, costAvoided: Double? = nil,
@@ -57,6 +61,7 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     ) {
         self.id = id
         self.time = time
+        self.key = key
         self.caller = caller
         self.clientApp = clientApp
         self.surface = surface
@@ -78,33 +83,43 @@ public struct RequestRecord: Sendable, Equatable, Codable {
 }
 
 extension RequestRecord {
-    /// Longer than this, a caller or client app name is taken for a pasted key or token.
-    static let longestName = 200
+    /// The longest name kept: a caller label, a key's name or a client app.
+    public static let longestName = 64
 
-    /// Why this record must not be stored, or nil when it may. Never quotes the value: it may be a key.
-    var refusal: String? {
-        if Self.looksLikeCredential(caller) {
-            return "its caller looks like a credential"
+    /// Whether `text` may be stored and shown as a name: 1 to ``longestName`` printable ASCII
+    /// characters that do not look like a credential. Credentials are what starts as one
+    /// (`sk-`, `Bearer `, `Basic `, GitHub's and Slack's token prefixes, in any case, after
+    /// leading spaces) and long runs of letters and digits mixed, as random keys are. The gateway
+    /// judges `X-Caller` with it and the store every name it writes, so the two cannot disagree.
+    public static func isName(_ text: String) -> Bool {
+        guard (1...longestName).contains(text.utf8.count), text.utf8.allSatisfy({ (0x20..<0x7F).contains($0) }) else { return false }
+        let start = text.drop(while: { $0 == " " }).lowercased()
+        guard !start.isEmpty, !credentialPrefixes.contains(where: { start.hasPrefix($0) }) else { return false }
+        return !text.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).contains { run in
+            run.count >= 24 && run.contains(where: \.isNumber) && run.contains(where: \.isLetter)
         }
-        if Self.looksLikeCredential(clientApp) {
-            return "its client app looks like a credential"
-        }
-        return nil
     }
 
-    /// Whether `name` looks like an API key or an Authorization value rather than a name: it starts
-    /// with `sk-` or `Bearer ` (any case, after leading whitespace) or is longer than `longestName`.
-    static func looksLikeCredential(_ name: String?) -> Bool {
-        guard let name else { return false }
-        if name.count > longestName { return true }
-        let start = name.drop(while: \.isWhitespace).lowercased()
-        return start.hasPrefix("sk-") || start.hasPrefix("bearer ")
+    private static let credentialPrefixes = [
+        "sk-", "sk_", "bearer ", "basic ", "token ", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xoxb-", "xoxp-",
+    ]
+
+    /// The record with every name that is not ``isName(_:)`` dropped (`clientApp` becomes
+    /// `unknown`), and how many were.
+    var withNamesOnly: (record: RequestRecord, dropped: Int) {
+        var record = self
+        var dropped = 0
+        if let key, !Self.isName(key) { record.key = nil; dropped += 1 }
+        if let caller, !Self.isName(caller) { record.caller = nil; dropped += 1 }
+        if !Self.isName(clientApp) { record.clientApp = "unknown"; dropped += 1 }
+        return (record, dropped)
     }
 
     init(row: Row) throws {
         self.init(
             id: try row.decode(forColumn: "id"),
             time: try row.decode(forColumn: "time"),
+            key: try row.decode(forColumn: "key"),
             caller: try row.decode(forColumn: "caller"),
             clientApp: try row.decode(forColumn: "client_app"),
             surface: try row.decode(forColumn: "surface"),
@@ -130,15 +145,15 @@ extension RequestRecord {
         // A cached statement: SQLite parses the INSERT once per connection, not once per row.
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO requests (time, caller, client_app, surface, model_requested, model_served, bridge,
+                INSERT INTO requests (time, "key", caller, client_app, surface, model_requested, model_served, bridge,
                                       stream, status, error_code, tokens_in, tokens_out, tokens_estimated,
                                       latency_ms, ttfb_ms, cost_avoided, compression_operations,
                                       compression_tokens_saved)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try statement.execute(
             arguments: [
-                time, caller, clientApp, surface, modelRequested, modelServed, bridge, stream, status, errorCode,
+                time, key, caller, clientApp, surface, modelRequested, modelServed, bridge, stream, status, errorCode,
                 tokensIn, tokensOut, tokensEstimated, latencyMs, ttfbMs, costAvoided, compressionOperations,
                 compressionTokensSaved,
             ])

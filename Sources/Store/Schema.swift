@@ -17,6 +17,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2", migrate: v2)
+        migrator.registerMigration("v3", migrate: v3)
         return migrator
     }
 
@@ -128,6 +129,16 @@ enum Schema {
                 CREATE INDEX requests_by_bridge_time ON requests(bridge, time);
                 -- The clients summary groups by client app.
                 CREATE INDEX requests_by_client_app ON requests(client_app);
+                """)
+    }
+
+    /// The ledger's `key`: the authenticated client key's name, apart from the `caller` label.
+    private static func v3(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE requests ADD COLUMN "key" TEXT;
+                -- The request list filtered by key, newest first.
+                CREATE INDEX requests_by_key_time ON requests("key", time);
                 """)
     }
 }

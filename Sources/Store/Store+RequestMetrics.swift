@@ -56,17 +56,8 @@ extension Store {
     /// Every client app in the ledger, the most recently seen first (ties by name).
     public func clients() throws(StoreError) -> [ClientSummary] {
         try read("cannot read clients") { db in
-            var callers: [String: [String]] = [:]
-            let pairs = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT client_app, caller FROM requests
-                    WHERE caller IS NOT NULL ORDER BY client_app, caller
-                    """)
-            for pair in pairs {
-                let clientApp: String = try pair.decode(forColumn: "client_app")
-                callers[clientApp, default: []].append(try pair.decode(forColumn: "caller"))
-            }
+            let callers = try Self.distinct("caller", byClientApp: db)
+            let keys = try Self.distinct("\"key\"", byClientApp: db)
             return try Row.fetchAll(
                 db,
                 sql: """
@@ -77,8 +68,19 @@ extension Store {
                 let clientApp: String = try row.decode(forColumn: "client_app")
                 return ClientSummary(
                     clientApp: clientApp, lastSeen: try row.decode(forColumn: "last_seen"),
-                    requests: try row.decode(forColumn: "requests"), callers: callers[clientApp] ?? [])
+                    requests: try row.decode(forColumn: "requests"), keys: keys[clientApp] ?? [], callers: callers[clientApp] ?? [])
             }
         }
+    }
+
+    /// The distinct non-null values of `column` for each client app, sorted.
+    private static func distinct(_ column: String, byClientApp db: Database) throws -> [String: [String]] {
+        var values: [String: [String]] = [:]
+        let pairs = try Row.fetchAll(
+            db, sql: "SELECT DISTINCT client_app, \(column) AS value FROM requests WHERE \(column) IS NOT NULL ORDER BY client_app, value")
+        for pair in pairs {
+            values[try pair.decode(forColumn: "client_app"), default: []].append(try pair.decode(forColumn: "value"))
+        }
+        return values
     }
 }

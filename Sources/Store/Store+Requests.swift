@@ -2,27 +2,22 @@ public import Foundation
 import GRDB
 
 extension Store {
-    /// Appends the gateway's requests in one transaction, all or nothing; their `id`s are ignored.
+    /// Appends the gateway's requests in one transaction; their `id`s are ignored. Returns how
+    /// many names were dropped.
     ///
-    /// The ledger never holds secrets: a record whose `caller` or `clientApp` looks like a
-    /// credential (it starts with `sk-` or `Bearer `, in any case, or is longer than 200
-    /// characters) is refused with `.invalidRecord`, and then nothing of the call is written. The
-    /// error says which record and field, never the value.
-    public func record(requests: [RequestRecord]) throws(StoreError) {
-        for (index, request) in requests.enumerated() {
-            if let refusal = request.refusal {
-                throw StoreError(
-                    .invalidRecord, path: path,
-                    "cannot record requests: request \(index + 1) of \(requests.count) was refused, \(refusal); "
-                        + "callers and client apps are names, never keys or tokens; nothing was written")
-            }
-        }
-        if requests.isEmpty { return }
+    /// The ledger never holds secrets: a `key`, `caller` or `clientApp` that is not
+    /// ``RequestRecord/isName(_:)`` is dropped from its row (the client app becomes `unknown`) and
+    /// the row is written, so one client's hostile header never costs another client's rows.
+    @discardableResult
+    public func record(requests: [RequestRecord]) throws(StoreError) -> Int {
+        if requests.isEmpty { return 0 }
+        let cleaned = requests.map(\.withNamesOnly)
         try write("cannot record requests") { db in
-            for request in requests {
+            for (request, _) in cleaned {
                 _ = try request.insert(db)
             }
         }
+        return cleaned.reduce(0) { $0 + $1.dropped }
     }
 
     /// The requests that match `filter`, newest first (by time, then the later write first),

@@ -33,7 +33,7 @@ import Testing
 
         do {
             let upgraded = try Store(directory: directory.path)
-            #expect(try migrations(upgraded) == ["v1", "v2"])
+            #expect(try migrations(upgraded) == ["v1", "v2", "v3"])
             #expect(try tables(upgraded).contains("requests"))
             #expect(try upgraded.probes(bridge: "codex", limit: 10).map(\.time) == [at(0)])
             #expect(try upgraded.lastTransitions().map(\.toState) == ["live"])
@@ -45,7 +45,7 @@ import Testing
 
         // Reopening an up-to-date database runs nothing again and loses nothing.
         let reopened = try Store(directory: directory.path)
-        #expect(try migrations(reopened) == ["v1", "v2"])
+        #expect(try migrations(reopened) == ["v1", "v2", "v3"])
         #expect(try reopened.requestCount(matching: RequestFilter()) == 1)
         #expect(try reopened.probes(bridge: "codex", limit: 10).count == 1)
     }

@@ -79,9 +79,12 @@ import Testing
         #expect(try store.requestMetrics(from: hours(2), to: hours(2)).isEmpty)
     }
 
-    @Test func clientsComeMostRecentFirstWithTheirDistinctCallers() throws {
+    @Test func clientsComeMostRecentFirstWithTheirDistinctKeysAndCallers() throws {
         #expect(try store.clients().isEmpty)
+        var keyed = request(at: hours(0.5), clientApp: "codex", caller: "bob")
+        keyed.key = "laptop"
         try store.record(requests: [
+            keyed,
             request(at: hours(1), clientApp: "codex", caller: "bob"),
             request(at: hours(3), clientApp: "codex", caller: "alice"),
             request(at: hours(0), clientApp: "codex", caller: nil),
@@ -92,7 +95,7 @@ import Testing
         #expect(try store.clients() == [
             ClientSummary(clientApp: "claude-code", lastSeen: hours(4), requests: 1, callers: ["carol"]),
             ClientSummary(clientApp: "curl", lastSeen: hours(3.5), requests: 1, callers: []),
-            ClientSummary(clientApp: "codex", lastSeen: hours(3), requests: 4, callers: ["alice", "bob"]),
+            ClientSummary(clientApp: "codex", lastSeen: hours(3), requests: 5, keys: ["laptop"], callers: ["alice", "bob"]),
         ])
     }
 }

@@ -20,10 +20,10 @@ import Testing
             #expect(tables.contains(table), "missing table \(table)")
         }
         let indexes = try store.columnForTesting("SELECT name FROM sqlite_master WHERE type = 'index'")
-        for index in ["probes_by_bridge_time", "incidents_open_key", "outbox_by_delivery"] {
+        for index in ["probes_by_bridge_time", "incidents_open_key", "outbox_by_delivery", "requests_by_key_time"] {
             #expect(indexes.contains(index), "missing index \(index)")
         }
-        #expect(try store.columnForTesting("SELECT identifier FROM grdb_migrations") == ["v1", "v2"])
+        #expect(try store.columnForTesting("SELECT identifier FROM grdb_migrations") == ["v1", "v2", "v3"])
         let openKey = try store.textForTesting("SELECT sql FROM sqlite_master WHERE name = 'incidents_open_key'")
         #expect(openKey?.contains("WHERE resolved_at IS NULL") == true)
     }
