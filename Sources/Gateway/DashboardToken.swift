@@ -17,11 +17,12 @@ public struct DashboardToken: Sendable, CustomStringConvertible, CustomDebugStri
     func accepts(authorization: String?) -> Bool {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { return false }
         let offered = Array(authorization.utf8.dropFirst(7))
-        var difference = UInt8(truncatingIfNeeded: offered.count ^ secret.count)
+        // The lengths are compared whole: folded into a byte, a token followed by 256 NULs matched.
+        var difference = UInt(bitPattern: offered.count ^ secret.count)
         for index in 0..<max(offered.count, secret.count) {
             let a = index < offered.count ? offered[index] : 0
             let b = index < secret.count ? secret[index] : 0
-            difference |= a ^ b
+            difference |= UInt(a ^ b)
         }
         return difference == 0
     }
