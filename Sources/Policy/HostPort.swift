@@ -74,12 +74,15 @@ public struct HostPort: Sendable, Hashable {
                 "'\(text)' is not a canonical dotted quad (short, octal, hex, integer or zero-padded forms are ambiguous)",
                 fix: "write all four decimal parts without leading zeros, e.g. 127.0.0.1")
         }
-        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        let isHostname = labels.allSatisfy { label in
+        // DNS labels (letters, digits, inner hyphens),
+        // with at most one trailing dot: nothing a shell or a resolver would read as more.
+        let name = text.hasSuffix(".") ? text.dropLast() : text
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        let isHostname = !name.isEmpty && name.count <= 253 && labels.allSatisfy { label in
             !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         }
-        if isHostname || (text.hasSuffix(".") && !text.dropLast().isEmpty) {
+        if isHostname {
             return .hostname(String(text))
         }
         throw Refusal(.malformed, "'\(text)' is neither an IP address nor a host name", fix: "write 127.0.0.1:PORT")

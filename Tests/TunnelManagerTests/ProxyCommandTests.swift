@@ -8,15 +8,31 @@ import TestSupport
 struct ProxyCommandTests {
     // MARK: expand
 
-    @Test("%h, %p, %r and %% expand as in OpenSSH")
+    @Test("%h, %p, %r and %% expand as in OpenSSH, host and user shell-quoted")
     func expandsEscapes() throws {
         let expanded = try ProxyCommand.expand(
             "cloudflared access ssh --hostname %h --port %p --user %r --literal 100%% %%h", host: "gw.example.org",
             port: 2222, user: "tunnel")
-        #expect(expanded == "cloudflared access ssh --hostname gw.example.org --port 2222 --user tunnel --literal 100% %h")
-        #expect(try ProxyCommand.expand("ssh -W %h:%p jump", host: "127.0.0.1", port: 22, user: "u") == "ssh -W 127.0.0.1:22 jump")
+        #expect(expanded == "cloudflared access ssh --hostname 'gw.example.org' --port 2222 --user 'tunnel' --literal 100% %h")
+        #expect(try ProxyCommand.expand("ssh -W %h:%p jump", host: "127.0.0.1", port: 22, user: "u") == "ssh -W '127.0.0.1':22 jump")
         #expect(try ProxyCommand.expand("no escapes here", host: "h", port: 1, user: "u") == "no escapes here")
-        #expect(try ProxyCommand.expand("%r@%h%p", host: "h", port: 65535, user: "ü") == "ü@h65535")
+        #expect(try ProxyCommand.expand("%r@%h%p", host: "h", port: 65535, user: "ü") == "'ü'@'h'65535")
+    }
+
+    @Test("a host or user that is shell syntax stays one literal word (OpenSSH CVE-2023-51385)", arguments: [
+        "$(touch${IFS}/tmp/x)", "`id`", "a;b", "it's", "a b", "$HOME", "x'$(id)'y",
+    ])
+    func expansionsAreNeverShellSyntax(hostile: String) throws {
+        let command = try ProxyCommand.expand("printf %%s%%s %h %r", host: hostile, port: 22, user: hostile)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", command]
+        let output = Pipe()
+        shell.standardOutput = output
+        try shell.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        #expect(printed == hostile + hostile)
     }
 
     @Test("an unknown escape throws proxy_failed naming it", arguments: ["nc %x %p", "%d", "ssh %H", "trailing %"])
