@@ -36,7 +36,7 @@ public struct OnCallService: Service {
             }
             let next = onCall.tick(at: Date())
             let wait = max(0.05, next.timeIntervalSinceNow)
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) } } catch { break }
         }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             Thread.detachNewThread {

@@ -39,7 +39,9 @@ public struct SupervisorService: Service {
         while !Task.isShuttingDownGracefully {
             onCycle()
             heartbeat?.beat()
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: cycle) }
+            // Shutdown and cancellation both end the wait, and either ends the loop: a loop that
+            // retried a cancelled sleep would spin, and keep beating the watchdog's heartbeat.
+            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: cycle) } } catch { break }
         }
         logger.info("supervisor stopping")
     }

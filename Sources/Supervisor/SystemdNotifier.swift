@@ -56,6 +56,14 @@ public final class SystemdNotifier: Sendable {
         }
     }
 
+    /// `STOPPING=1` with `ERRNO=` and the reason as status: the daemon is going down on a failure.
+    public func failing(reason: String, errno code: Int32) {
+        lastStatus.withLock { last in
+            last = Self.oneLine("failed: \(reason)")
+            send("STOPPING=1\nERRNO=\(code)\nSTATUS=\(last ?? "")")
+        }
+    }
+
     /// Sends `state` (newline-separated assignments). A failure is not the daemon's problem: systemd
     /// then treats the service as its unit says (a missed READY fails the start, a missed
     /// WATCHDOG restarts it), which is the right outcome for a daemon that cannot reach it.

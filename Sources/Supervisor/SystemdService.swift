@@ -40,6 +40,8 @@ public struct SystemdService: Service {
         while !Task.isShuttingDownGracefully {
             let next: ContinuousClock.Instant
             switch watchdog.check(heartbeat: heartbeat.count, at: clock.now) {
+            case .ping(let at) where heartbeat.isStopped:
+                next = at
             case .ping(let at):
                 notifier.watchdog()
                 if warned { logger.notice("supervision loop is making progress again; watchdog pings resumed") }
@@ -55,7 +57,7 @@ public struct SystemdService: Service {
                 }
                 next = at
             }
-            try? await cancelWhenGracefulShutdown { try await clock.sleep(until: next) }
+            do { try await cancelWhenGracefulShutdown { try await clock.sleep(until: next) } } catch { break }
         }
     }
 }
