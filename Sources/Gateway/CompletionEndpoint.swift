@@ -8,7 +8,8 @@ import Translation
 /// `POST /v1/chat/completions`, `/v1/messages` and `/v1/responses`: the request is resolved to a
 /// model, sent to the first usable bridge of its routes (in that bridge's dialect, translated
 /// where the two differ) and the answer comes back in the client's dialect, streamed event by
-/// event or whole. Every request leaves one ledger row.
+/// event or whole. Every request that passed authentication (``ClientKeyMiddleware``) leaves one
+/// ledger row, carrying the key's name.
 struct CompletionEndpoint: Sendable {
     let surface: Surface
     /// The models, bridges and keys; each request reads them once, when it arrives.
@@ -19,12 +20,11 @@ struct CompletionEndpoint: Sendable {
     let recorder: RequestRecorder
     let history: ResponseHistory
 
-    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
-        var entry = LedgerEntry(request: request, surface: surface.rawValue)
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        var entry = LedgerEntry(request: request, surface: surface.rawValue, key: context.key)
         let routes = routes.current
         let catalog = routes.catalog
         do throws(GatewayError) {
-            entry.keyName = try routes.authentication.caller(of: request)
             let client = try await ClientRequest(request, surface: surface, maxBodyBytes: maxBodyBytes)
             entry.modelRequested = client.model
             entry.stream = client.stream
@@ -33,7 +33,8 @@ struct CompletionEndpoint: Sendable {
             }
             entry.modelServed = model.id
             entry.price = model.price
-            let exchange = Exchange(surface: surface, client: client, model: model, headers: request.headers, history: history)
+            let exchange = Exchange(
+                surface: surface, client: client, model: model, headers: request.headers, history: history.scope(context.key))
             let (answer, plan) = try await router.send(model: model.id, routes: model.routes, among: routes.bridges) { bridge throws(GatewayError) in
                 try exchange.prepare(for: bridge)
             }
@@ -50,9 +51,7 @@ struct CompletionEndpoint: Sendable {
         } catch {
             entry.finish(status: Int(error.status.code), errorCode: error.code)
             recorder.record(entry.record)
-            return Response(
-                status: error.status, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: error.body(in: surface.dialect))))
+            return error.response(in: surface.dialect)
         }
     }
 

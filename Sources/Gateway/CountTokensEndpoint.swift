@@ -14,11 +14,10 @@ struct CountTokensEndpoint: Sendable {
     let router: UpstreamRouter
     let maxBodyBytes: Int
 
-    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let routes = routes.current
         let catalog = routes.catalog
         do {
-            _ = try routes.authentication.caller(of: request)
             let client = try await ClientRequest(request, surface: .countTokens, maxBodyBytes: maxBodyBytes)
             guard let model = catalog.model(named: client.model) else {
                 throw GatewayError.modelNotFound(client.model, known: catalog.models.map(\.id))
@@ -39,9 +38,7 @@ struct CountTokensEndpoint: Sendable {
             estimate["estimated"] = true
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: estimate.bytes)))
         } catch let error as GatewayError {
-            return Response(
-                status: error.status, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: error.body(in: .anthropic))))
+            return error.response(in: .anthropic)
         }
     }
 }

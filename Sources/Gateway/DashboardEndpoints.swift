@@ -15,7 +15,7 @@ struct DashboardEndpoints: Sendable {
     /// A client app seen within this is `live`, else `not_connected`.
     static let liveWindow: TimeInterval = 600
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         let group = router.group("/api/dashboard")
         group.get("health") { request, _ in try authorized(request) { health() } }
         group.get("providers") { request, _ in try authorized(request) { ["providers": source.providers()] } }
@@ -96,7 +96,7 @@ struct DashboardEndpoints: Sendable {
     private func requests(_ query: Parameters) throws -> RequestPage {
         let store = try database()
         let filter = RequestFilter(
-            caller: query.get("caller"), model: query.get("model"), bridge: query.get("bridge"),
+            key: query.get("key"), caller: query.get("caller"), model: query.get("model"), bridge: query.get("bridge"),
             status: try integer(query, "status", in: 100...599))
         let limit = try integer(query, "limit", in: 1...500) ?? 50
         let offset = try integer(query, "offset", in: 0...Int.max) ?? 0
@@ -116,6 +116,7 @@ struct DashboardEndpoints: Sendable {
         var clientApp: String
         var lastSeen: Date
         var requests: Int
+        var keys: [String]
         var callers: [String]
         var status: String
     }
@@ -124,7 +125,7 @@ struct DashboardEndpoints: Sendable {
         let now = Date()
         return ["clients": try database().clients().map { summary in
             Client(
-                clientApp: summary.clientApp, lastSeen: summary.lastSeen, requests: summary.requests, callers: summary.callers,
+                clientApp: summary.clientApp, lastSeen: summary.lastSeen, requests: summary.requests, keys: summary.keys, callers: summary.callers,
                 status: now.timeIntervalSince(summary.lastSeen) <= Self.liveWindow ? "live" : "not_connected")
         }]
     }

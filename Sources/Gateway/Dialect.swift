@@ -5,3 +5,10 @@ enum Dialect: Sendable {
     /// Anthropic Messages.
     case anthropic
 }
+
+extension Dialect {
+    /// The dialect of the surface at `path`: Anthropic under `/v1/messages`, else OpenAI.
+    init(path: String) {
+        self = path.hasPrefix("/v1/messages") ? .anthropic : .openAI
+    }
+}

@@ -21,9 +21,9 @@ struct Exchange: Sendable {
     let client: ClientRequest
     let model: GatewayConfiguration.Model
     let headers: HTTPFields
-    let history: ResponseHistory
+    let history: ResponseHistory.Scope
 
-    init(surface: Surface, client: ClientRequest, model: GatewayConfiguration.Model, headers: HTTPFields, history: ResponseHistory) {
+    init(surface: Surface, client: ClientRequest, model: GatewayConfiguration.Model, headers: HTTPFields, history: ResponseHistory.Scope) {
         self.surface = surface
         self.client = client
         self.model = model

@@ -92,13 +92,23 @@ public struct GatewayConfiguration: Sendable {
     public var clientKeys: ClientKeys?
     /// Upstream silence after which a translated Anthropic stream gets a `ping` event.
     public var pingInterval: Duration
+    /// Names a reverse proxy publishes the gateway under: requests may carry them as `Host`
+    /// besides the listen address and `localhost` (others get 421).
+    public var publicHosts: [String]
+    /// Browser origins (`https://app.example.net`) that get CORS headers; none by default.
+    public var corsOrigins: [String]
+    /// Connections open at once beyond this are answered 503 and closed.
+    public var maxConnections: Int
+    /// A request head (request line and headers) larger than this is refused.
+    public var maxHeaderBytes: Int
 
-    /// Makes a configuration; limits default to 8 MiB bodies, 2 s connect, 300 s upstream silence,
-    /// 60 s client idle, 30 s to send a request's head or body.
+    /// Makes a configuration; limits default to 8 MiB bodies, 32 KiB heads, 2 s connect, 300 s
+    /// upstream silence, 60 s client idle, 30 s to send a request's head or body, 1024 connections.
     public init(
         host: String, port: Int, bridges: [Bridge], models: [Model], maxBodyBytes: Int = 8 << 20,
         connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60),
-        clientKeys: ClientKeys? = nil, pingInterval: Duration = .seconds(10), requestTimeout: Duration = .seconds(30)
+        clientKeys: ClientKeys? = nil, pingInterval: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
+        publicHosts: [String] = [], corsOrigins: [String] = [], maxConnections: Int = 1024, maxHeaderBytes: Int = 32 << 10
     ) {
         self.host = host
         self.port = port
@@ -111,5 +121,9 @@ public struct GatewayConfiguration: Sendable {
         self.clientKeys = clientKeys
         self.pingInterval = pingInterval
         self.requestTimeout = requestTimeout
+        self.publicHosts = publicHosts
+        self.corsOrigins = corsOrigins
+        self.maxConnections = maxConnections
+        self.maxHeaderBytes = maxHeaderBytes
     }
 }

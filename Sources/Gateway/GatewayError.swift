@@ -56,9 +56,12 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, Equatable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        response(in: Dialect(path: request.uri.path))
+    }
+
+    /// The response carrying this error in `dialect`.
+    func response(in dialect: Dialect) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body(in: dialect))))
     }
 
     static func invalid(_ message: String) -> GatewayError {

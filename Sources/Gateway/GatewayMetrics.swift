@@ -6,7 +6,8 @@ import Store
 /// status, latency and time-to-first-byte histograms, tokens; bridge and tunnel states are read
 /// at scrape time.
 final class GatewayMetrics: Sendable {
-    private let registry = PrometheusCollectorRegistry()
+    /// Where every gateway metric is registered (``RefusalCounter`` adds its own).
+    let registry = PrometheusCollectorRegistry()
     private static let buckets: [Duration] = [
         .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),

@@ -53,7 +53,8 @@ public struct GatewayService: Service {
     /// Serves `configuration`'s models, bridges and client keys from the next request on; requests
     /// in flight finish with what they started with. Returns what differs from the configuration
     /// the gateway started with but only takes effect at the next restart (the listen address,
-    /// the ping interval, the request timeout), one line each.
+    /// the ping interval, the request timeout, the public hosts, CORS origins and connection
+    /// limit), one line each.
     public func apply(_ configuration: GatewayConfiguration) -> [String] {
         routes.replace(with: GatewayRoutes(configuration))
         let started = self.configuration
@@ -63,6 +64,9 @@ public struct GatewayService: Service {
         }
         if configuration.pingInterval != started.pingInterval { restart.append("gateway ping_interval") }
         if configuration.requestTimeout != started.requestTimeout { restart.append("gateway request_timeout") }
+        if configuration.publicHosts != started.publicHosts { restart.append("gateway public_hosts") }
+        if configuration.corsOrigins != started.corsOrigins { restart.append("gateway cors_origins") }
+        if configuration.maxConnections != started.maxConnections { restart.append("gateway max_connections") }
         return restart
     }
 
@@ -75,29 +79,40 @@ public struct GatewayService: Service {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let upstream = UpstreamRouter(availability: availability, breakers: BreakerBoard(), client: client)
         let metrics = GatewayMetrics()
+        let refusals = RefusalCounter(registry: metrics.registry, logger: logger)
         let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
         let history = ResponseHistory()
         let models = ModelsEndpoint(routes: routes, availability: availability)
         let countTokens = CountTokensEndpoint(routes: routes, router: upstream, maxBodyBytes: configuration.maxBodyBytes)
 
-        let router = Router()
-        router.get("/v1/models", use: models.handle)
-        for (path, surface) in [("/v1/chat/completions", Surface.chatCompletions), ("/v1/messages", .messages), ("/v1/responses", .responses)] {
+        // The guards come first: a router's middleware applies to the routes added after it.
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: BrowserGuard(
+            rules: .init(listenHost: configuration.host, publicHosts: configuration.publicHosts, corsOrigins: configuration.corsOrigins),
+            refused: refusals.refuse))
+        let v1 = router.group("/v1").add(middleware: ClientKeyMiddleware(routes: routes, refusals: refusals))
+        v1.get("models", use: models.handle)
+        for (path, surface) in [("chat/completions", Surface.chatCompletions), ("messages", .messages), ("responses", .responses)] {
             let endpoint = CompletionEndpoint(
                 surface: surface, routes: routes, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
                 pingInterval: configuration.pingInterval, recorder: recorder, history: history)
-            router.post(RouterPath(path), use: endpoint.handle)
+            v1.post(RouterPath(path), use: endpoint.handle)
         }
-        router.post("/v1/messages/count_tokens", use: countTokens.handle)
+        v1.post("messages/count_tokens", use: countTokens.handle)
         DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
         let onListening = onListening
-        let requestTimeout = configuration.requestTimeout
+        let limits = ConnectionGuard.Limits(
+            requestTimeout: Self.timeAmount(configuration.requestTimeout), maxConnections: configuration.maxConnections,
+            refused: refusals.refuse)
         let application = Application(
             router: router,
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [RequestTimeoutHandler(timeout: Self.timeAmount(requestTimeout))],
-                    idleTimeout: Self.timeAmount(configuration.clientIdleTimeout))),
+                    additionalChannelHandlers: [ConnectionGuard(limits: limits)],
+                    idleTimeout: Self.timeAmount(configuration.clientIdleTimeout),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
+                        maxHeaderFieldCount: 200))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -8,10 +8,10 @@ struct LedgerEntry: Sendable {
     private let started = ContinuousClock.now
     private let time = Date()
     private var firstByte: ContinuousClock.Instant?
-    /// `X-Caller`, when the client sent a usable one.
-    let declaredCaller: String?
+    /// `X-Caller`, when the client sent one that is a name (``RequestRecord/isName(_:)``).
+    let caller: String?
     /// The client key's name, when the gateway has keys.
-    var keyName: String?
+    let key: String?
     let clientApp: String
     let surface: String
     var modelRequested: String?
@@ -26,8 +26,9 @@ struct LedgerEntry: Sendable {
     var compression = CompressionReport(operations: 0, tokensSaved: 0)
     private var latencyMs = 0.0
 
-    init(request: Request, surface: String) {
-        declaredCaller = Self.caller(request.headers[.init("X-Caller")!])
+    init(request: Request, surface: String, key: String?) {
+        self.key = key
+        caller = request.headers[.init("X-Caller")!].flatMap { RequestRecord.isName($0) ? $0 : nil }
         clientApp = ClientApp.detect(userAgent: request.headers[.userAgent])
         self.surface = surface
     }
@@ -48,21 +49,12 @@ struct LedgerEntry: Sendable {
 
     var record: RequestRecord {
         RequestRecord(
-            time: time, caller: declaredCaller ?? keyName, clientApp: clientApp, surface: surface, modelRequested: modelRequested,
+            time: time, key: key, caller: caller, clientApp: clientApp, surface: surface, modelRequested: modelRequested,
             modelServed: modelServed, bridge: bridge, stream: stream, status: status, errorCode: errorCode,
             tokensIn: usage?.input, tokensOut: usage?.output, tokensEstimated: usage?.estimated ?? false, latencyMs: latencyMs,
             ttfbMs: firstByte.map { Self.milliseconds(started.duration(to: $0)) },
             costAvoided: usage.flatMap { usage in price.map { $0.cost(input: usage.input, output: usage.output) } },
             compressionOperations: compression.operations, compressionTokensSaved: compression.tokensSaved)
-    }
-
-    /// `X-Caller`, if it is a short printable name (anything else is dropped, never stored).
-    private static func caller(_ header: String?) -> String? {
-        guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty, header.count <= 64,
-            header.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }),
-            !header.hasPrefix("sk-"), !header.lowercased().hasPrefix("bearer ")
-        else { return nil }
-        return header
     }
 
     private static func milliseconds(_ duration: Duration) -> Double {

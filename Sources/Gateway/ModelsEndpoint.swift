@@ -7,13 +7,12 @@ import NIOCore
 /// its availability in a `bridgekeeper` extension field: whether any route can serve it now, and
 /// each route's state.
 struct ModelsEndpoint: Sendable {
-    /// The models and keys; each request reads them once, when it arrives.
+    /// The models; each request reads them once, when it arrives.
     let routes: RouteTable
     let availability: any AvailabilitySource
 
-    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+    func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let routes = routes.current
-        _ = try routes.authentication.caller(of: request)
         var data: [[String: Any]] = []
         for model in routes.catalog.models {
             var routes: [[String: Any]] = []

@@ -36,6 +36,20 @@ public struct BridgeURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL as written (it cannot hold credentials or a query).
     public var description: String { "\(scheme)://\(hostText)\(path)" }
+
+    /// The URL to connect to: the host as the literal address the policy judged (`localhost` is
+    /// 127.0.0.1), so no resolver can send the connection elsewhere (to a squatter on `[::1]`,
+    /// say). Nil for a host name or every-interface host, which the policy refuses anyway.
+    public var literal: String? {
+        let host: String
+        switch endpoint.host {
+        case .address(.v4(let value)): host = "\(IPAddress.v4(value))"
+        case .address(.v6(let groups)): host = "[\(IPAddress.v6(groups))]"
+        case .localhost: host = "127.0.0.1"
+        case .hostname, .wildcard: return nil
+        }
+        return "\(scheme)://\(host):\(endpoint.port)\(path)"
+    }
 }
 
 extension ExposurePolicy {

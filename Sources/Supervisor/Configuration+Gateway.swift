@@ -31,7 +31,7 @@ extension Configuration {
             host: address.address.description, port: Int(address.port),
             bridges: bridges.map { bridge in
                 GatewayConfiguration.Bridge(
-                    name: bridge.name, baseURL: bridge.url.value, api: GatewayConfiguration.API(rawValue: bridge.api.rawValue) ?? .openai,
+                    name: bridge.name, baseURL: bridge.dialURL, api: GatewayConfiguration.API(rawValue: bridge.api.rawValue) ?? .openai,
                     subscription: bridge.subscription, servesResponses: bridge.responses)
             },
             models: models.map { model in
@@ -40,7 +40,8 @@ extension Configuration {
                     price: model.price.map { GatewayConfiguration.Price(inputPerMTok: $0.inputPerMTok, outputPerMTok: $0.outputPerMTok) },
                     compress: model.compress)
             },
-            clientKeys: keys, pingInterval: gateway.pingInterval, requestTimeout: gateway.requestTimeout)
+            clientKeys: keys, pingInterval: gateway.pingInterval, requestTimeout: gateway.requestTimeout,
+            publicHosts: gateway.publicHosts, corsOrigins: gateway.corsOrigins, maxConnections: gateway.maxConnections)
     }
 
     /// The dashboard's token from `[gateway] dashboard_token_file`; nil when none is configured.

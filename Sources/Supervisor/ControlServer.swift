@@ -1,10 +1,13 @@
 import Foundation
+import Gateway
 public import Hummingbird
 public import Logging
 import NIOCore
 public import Policy
 
 /// The loopback control endpoint (`[supervisor] control`): `GET /v1/status` for `bridgekeeper status`.
+/// A browser on the host is kept out as from the gateway (``BrowserGuard``: a foreign `Host` is
+/// 421), so a DNS-rebinding page cannot read the status.
 public enum ControlServer {
     /// An application serving `report()` on the policy-approved `address`; `onListening` hears the
     /// bound port once the endpoint accepts connections.
@@ -13,6 +16,7 @@ public enum ControlServer {
         report: @escaping @Sendable () -> StatusReport
     ) -> some ApplicationProtocol {
         let router = Router()
+        router.add(middleware: BrowserGuard(rules: .init(listenHost: address.address.description)))
         router.get("/v1/status") { _, _ -> Response in
             let data = try StatusReport.encoder.encode(report())
             return Response(

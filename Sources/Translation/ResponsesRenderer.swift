@@ -36,7 +36,7 @@ public struct ResponsesRenderer: Sendable {
 
     /// Remembers the conversation, with `completion` as the assistant's answer, under this
     /// response's id for a later `previous_response_id` (unless the client sent `store: false`).
-    public func remember(_ completion: Completion, in history: ResponseHistory) {
+    public func remember(_ completion: Completion, in history: ResponseHistory.Scope) {
         guard exchange.isStored else { return }
         history.record(exchange.conversation + [completion.chatMessage], for: responseID)
     }

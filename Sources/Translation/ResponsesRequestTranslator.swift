@@ -19,10 +19,10 @@
 /// Anything that cannot be translated without losing part of the conversation throws a
 /// `TranslationError` naming the field.
 public struct ResponsesRequestTranslator: Sendable {
-    private let history: ResponseHistory
+    private let history: ResponseHistory.Scope
 
     /// A translator continuing conversations from `history`.
-    public init(history: ResponseHistory) {
+    public init(history: ResponseHistory.Scope) {
         self.history = history
     }
 
@@ -70,7 +70,7 @@ public struct ResponsesRequestTranslator: Sendable {
         guard let responseID = id.string else { throw TranslationError("previous_response_id: expected a string") }
         guard let messages = history.messages(for: responseID) else {
             throw TranslationError(
-                "previous_response_id: response '\(responseID)' not found; this gateway keeps only the last \(history.capacity) responses, in memory (none across restarts); send the whole conversation as input instead",
+                "previous_response_id: response '\(responseID)' not found; this gateway keeps only its client key's last responses (at most \(history.history.capacity)), in memory (none across restarts); send the whole conversation as input instead",
                 code: "previous_response_not_found")
         }
         return messages

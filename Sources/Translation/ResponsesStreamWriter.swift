@@ -23,7 +23,7 @@
 /// the history for `previous_response_id`. Responses streams have no keep-alive event.
 public struct ResponsesStreamWriter: StreamWriter {
     private let renderer: ResponsesRenderer
-    private let history: ResponseHistory
+    private let history: ResponseHistory.Scope
     private var sequenceNumber = 0
     private var started = false
     /// Whether the last event (completed, incomplete or failed) was written.
@@ -38,7 +38,7 @@ public struct ResponsesStreamWriter: StreamWriter {
     private var itemCount = 0
 
     /// A writer for the response `renderer` renders, remembering it in `history` when it completes.
-    public init(renderer: ResponsesRenderer, history: ResponseHistory) {
+    public init(renderer: ResponsesRenderer, history: ResponseHistory.Scope) {
         self.renderer = renderer
         self.history = history
     }

@@ -254,7 +254,7 @@ struct GatewayDaemonTests {
         let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
         defer { close(fd) }
         let body = #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"alpha beta gamma delta"}]}"#
-        try TestClient.sendAll(fd, Array("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8))
+        try TestClient.sendAll(fd, Array("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8))
         let text = String(decoding: try TestClient.readToEOF(fd), as: UTF8.self)
         #expect(text.contains("echo:"))
         #expect(text.contains("\"code\":\"upstream_disconnected\""))
@@ -283,7 +283,7 @@ struct GatewayDaemonTests {
         let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
         defer { close(fd) }
         let body = #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"alpha beta gamma"}]}"#
-        try TestClient.sendAll(fd, Array("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
+        try TestClient.sendAll(fd, Array("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8))
         var received = ""
         let deadline = ContinuousClock.now + .seconds(10)
         while !received.contains("echo:") && ContinuousClock.now < deadline {
@@ -319,7 +319,7 @@ struct GatewayDaemonTests {
         #expect(models.status == 200)
     }
 
-    @Test("with client keys: no key or a wrong one is 401 invalid_api_key; a listed key is served and names the caller")
+    @Test("with client keys: no key or a wrong one is 401 invalid_api_key; a listed key is served and its name is the row's key")
     func clientKeys() throws {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
         let key = "sk-client-key-for-bob-0001"
@@ -347,7 +347,8 @@ struct GatewayDaemonTests {
         #expect(out["served"] as? String == FakeOpenAIBridge.replyText(echoing: "hi bob"))
         daemon.stop()
         let rows = try Store(directory: daemon.state).requests(matching: RequestFilter(status: 200), limit: 10, offset: 0)
-        #expect(rows.map(\.caller) == ["bob"])
+        #expect(rows.map(\.key) == ["bob"])
+        #expect(rows.map(\.caller) == [nil])
         #expect(!daemon.process.output.contains(key))
     }
 
@@ -355,7 +356,7 @@ struct GatewayDaemonTests {
         let fd = try TestClient.connect(port: daemon.gateway, timeout: .seconds(5))
         defer { close(fd) }
         let auth = token.map { "Authorization: Bearer \($0)\r\n" } ?? ""
-        try TestClient.sendAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: x\r\n\(auth)Connection: close\r\n\r\n".utf8))
+        try TestClient.sendAll(fd, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(auth)Connection: close\r\n\r\n".utf8))
         let text = String(decoding: try TestClient.readToEOF(fd), as: UTF8.self)
         let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
         let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")

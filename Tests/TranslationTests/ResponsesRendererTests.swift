@@ -7,7 +7,7 @@ struct ResponsesRendererTests {
     let history = ResponseHistory()
 
     func renderer(_ request: JSON) throws -> ResponsesRenderer {
-        let exchange = try ResponsesRequestTranslator(history: history).translate(request, model: "qwen2.5")
+        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5")
         return ResponsesRenderer(exchange: exchange, id: "7", createdAt: 1_700_000_000, model: "qwen2.5")
     }
 
@@ -64,16 +64,16 @@ struct ResponsesRendererTests {
     @Test("remember: the conversation and the answer as a chat assistant message, continued by previous_response_id")
     func remember() throws {
         let renderer = try renderer(["instructions": "I", "input": "q"])
-        renderer.remember(Completion(toolCalls: [.init(id: "c", name: "f", arguments: "{}")], stopReason: .toolUse), in: history)
+        renderer.remember(Completion(toolCalls: [.init(id: "c", name: "f", arguments: "{}")], stopReason: .toolUse), in: history.scope(nil))
         #expect(history.messages(for: "resp_7").map(JSON.array)?.text == #"[{"role":"user","content":"q"},{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}]"#)
-        let next = try ResponsesRequestTranslator(history: history).translate(
+        let next = try ResponsesRequestTranslator(history: history.scope(nil)).translate(
             ["previous_response_id": "resp_7", "input": [["type": "function_call_output", "call_id": "c", "output": "ok"]]], model: "m")
         #expect(next.chatRequest["messages"]?.array?.map { $0["role"]!.string! } == ["user", "assistant", "tool"])
     }
 
     @Test("remember: nothing with store: false, as the official API")
     func notStored() throws {
-        try renderer(["input": "q", "store": false]).remember(Completion(text: "a"), in: history)
+        try renderer(["input": "q", "store": false]).remember(Completion(text: "a"), in: history.scope(nil))
         #expect(history.count == 0)
     }
 }

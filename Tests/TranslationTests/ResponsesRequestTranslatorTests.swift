@@ -7,7 +7,7 @@ struct ResponsesRequestTranslatorTests {
     let history = ResponseHistory(capacity: 3)
 
     func translate(_ request: JSON) throws -> JSON {
-        try ResponsesRequestTranslator(history: history).translate(request, model: "m").chatRequest
+        try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "m").chatRequest
     }
 
     func messages(_ input: JSON) throws -> String {
@@ -16,7 +16,7 @@ struct ResponsesRequestTranslatorTests {
 
     func error(_ request: JSON) -> TranslationError? {
         do {
-            _ = try ResponsesRequestTranslator(history: history).translate(request, model: "m")
+            _ = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "m")
             return nil
         } catch {
             return error
@@ -27,7 +27,7 @@ struct ResponsesRequestTranslatorTests {
     func codexGolden() throws {
         let request = try JSONParser.parse(Golden.text("responses-to-chat-codex.responses.json"))
         let expected = try JSONParser.parse(Golden.text("responses-to-chat-codex.chat.json"))
-        let exchange = try ResponsesRequestTranslator(history: history).translate(request, model: "qwen2.5-coder")
+        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5-coder")
         #expect(exchange.chatRequest.text == expected.text)
         #expect(exchange.request == request)
         #expect(!exchange.isStored)
@@ -161,7 +161,7 @@ struct ResponsesRequestTranslatorTests {
     func previousResponse() throws {
         let earlier: [JSON] = [["role": "user", "content": "a"], ["role": "assistant", "content": "b"]]
         history.record(earlier, for: "resp_1")
-        let exchange = try ResponsesRequestTranslator(history: history).translate(
+        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(
             ["instructions": "new", "previous_response_id": "resp_1", "input": "c"], model: "m")
         #expect(exchange.chatRequest["messages"]?.text
             == #"[{"role":"system","content":"new"},{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]"#)
@@ -172,7 +172,7 @@ struct ResponsesRequestTranslatorTests {
     func unknownPreviousResponse() {
         let error = error(["previous_response_id": "resp_gone", "input": "x"])
         #expect(error?.code == "previous_response_not_found")
-        #expect(error?.message == "previous_response_id: response 'resp_gone' not found; this gateway keeps only the last 3 responses, in memory (none across restarts); send the whole conversation as input instead")
+        #expect(error?.message == "previous_response_id: response 'resp_gone' not found; this gateway keeps only its client key's last responses (at most 3), in memory (none across restarts); send the whole conversation as input instead")
     }
 
     @Test("previous_response_id: past capacity the least recently used response is forgotten")
@@ -183,5 +183,29 @@ struct ResponsesRequestTranslatorTests {
         #expect(history.count == 3)
         #expect(error(["previous_response_id": "r2", "input": "x"])?.code == "previous_response_not_found")
         for id in ["r1", "r3", "r4"] { #expect(error(["previous_response_id": .string(id), "input": "x"]) == nil, "\(id) kept") }
+    }
+
+    @Test("previous_response_id: a response belongs to its client key; another key's id is not found")
+    func scopedToTheKey() throws {
+        history.record([["role": "user", "content": "alice's secret"]], for: "resp_a", owner: "alice")
+        let mallory = ResponsesRequestTranslator(history: history.scope("mallory"))
+        #expect(throws: TranslationError.self) { try mallory.translate(["previous_response_id": "resp_a", "input": "x"], model: "m") }
+        #expect(throws: TranslationError.self) {
+            try ResponsesRequestTranslator(history: history.scope(nil)).translate(["previous_response_id": "resp_a", "input": "x"], model: "m")
+        }
+        let alice = try ResponsesRequestTranslator(history: history.scope("alice")).translate(["previous_response_id": "resp_a", "input": "x"], model: "m")
+        #expect(alice.chatRequest["messages"]?.array?.first?["content"]?.string == "alice's secret")
+    }
+
+    @Test("the history is capped in bytes: the least recently used go first, and one too large is not kept")
+    func byteCap() {
+        let history = ResponseHistory(capacity: 100, maxBytes: 100)
+        let message: JSON = ["role": "user", "content": .string(String(repeating: "x", count: 30))]  // 58 bytes as JSON
+        history.record([message], for: "r1")
+        history.record([message], for: "r2")
+        #expect(history.messages(for: "r1") == nil)
+        #expect(history.messages(for: "r2") != nil)
+        history.record([message, message], for: "big")
+        #expect(history.count == 0)
     }
 }

@@ -12,7 +12,7 @@ struct ResponsesStreamWriterTests {
     let history = ResponseHistory(capacity: 10)
 
     func renderer(_ request: JSON = Self.request) throws -> ResponsesRenderer {
-        let exchange = try ResponsesRequestTranslator(history: history).translate(request, model: "qwen2.5")
+        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5")
         return ResponsesRenderer(exchange: exchange, id: "0001", createdAt: 1_700_000_000, model: "qwen2.5")
     }
 
@@ -20,7 +20,7 @@ struct ResponsesStreamWriterTests {
     func clientStream(upstream: String, pieceSize size: Int) throws -> String {
         var parser = SSEParser()
         var reader = ChatStreamReader()
-        var writer = ResponsesStreamWriter(renderer: try renderer(), history: ResponseHistory())
+        var writer = ResponsesStreamWriter(renderer: try renderer(), history: ResponseHistory().scope(nil))
         var output: [UInt8] = []
         func deliver(_ event: SSEEvent) {
             for neutral in reader.read(event) { output += writer.write(neutral).flatMap(\.bytes) }
@@ -82,7 +82,7 @@ extension ResponsesStreamWriterTests {
 
     @Test("a clean end after the finish without usage: completed, with estimated usage")
     func noUsage() throws {
-        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history)
+        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history.scope(nil))
         var events = writer.write(.text("Hi")) + writer.write(.finished(.endTurn))
         #expect(try types(events) == ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
                                       "response.output_text.delta"], "the items close when the usage comes, or at the end")
@@ -95,7 +95,7 @@ extension ResponsesStreamWriterTests {
 
     @Test("a finish, then an end without the upstream's proper end (no [DONE]) and no usage: failed")
     func finishedWithoutDone() throws {
-        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history)
+        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history.scope(nil))
         let events = writer.write(.text("Hi")) + writer.write(.finished(.endTurn)) + writer.end(failure: "no [DONE]")
         let response = try JSONParser.parse(events.last!.data)["response"]
         #expect(events.last?.name == "response.failed")
@@ -106,7 +106,7 @@ extension ResponsesStreamWriterTests {
 
     @Test("a failed end before anything: created, in progress, failed")
     func failEarly() throws {
-        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history)
+        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history.scope(nil))
         let events = writer.end(failure: "connection refused")
         #expect(try types(events) == ["response.created", "response.in_progress", "response.failed"])
         #expect(try JSONParser.parse(events[2].data)["response"]?["error"]?["message"] == "connection refused")
@@ -114,7 +114,7 @@ extension ResponsesStreamWriterTests {
 
     @Test("text after a call: the message takes the next output index, in the final output too")
     func textAfterCall() throws {
-        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history)
+        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history.scope(nil))
         var events = writer.write(.toolCall(index: 0, id: "c", name: "get_weather"))
         events += writer.write(.toolArguments(index: 0, "{}"))
         events += writer.write(.text("also"))
@@ -129,7 +129,7 @@ extension ResponsesStreamWriterTests {
 
     @Test("text an upstream sends after its finish still counts, until the response completes")
     func textAfterFinish() throws {
-        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history)
+        var writer = ResponsesStreamWriter(renderer: try renderer(), history: history.scope(nil))
         let events = writer.write(.text("a")) + writer.write(.finished(.endTurn)) + writer.write(.text("b"))
             + writer.write(.usage(Usage(input: 1, output: 2))) + writer.write(.text("late"))
         let done = try events.filter { $0.name == "response.output_text.done" }.map { try JSONParser.parse($0.data)["text"] }
@@ -140,9 +140,9 @@ extension ResponsesStreamWriterTests {
     @Test("a completed response is remembered: the next request continues it")
     func remembered() throws {
         let renderer = try renderer()
-        var writer = ResponsesStreamWriter(renderer: renderer, history: history)
+        var writer = ResponsesStreamWriter(renderer: renderer, history: history.scope(nil))
         _ = writer.write(.text("Sunny.")) + writer.write(.finished(.endTurn)) + writer.write(.usage(Usage(input: 1, output: 1)))
-        let next = try ResponsesRequestTranslator(history: history).translate(
+        let next = try ResponsesRequestTranslator(history: history.scope(nil)).translate(
             ["previous_response_id": .string(renderer.responseID), "input": "Thanks"], model: "m")
         #expect(next.chatRequest["messages"]?.text
             == #"[{"role":"user","content":"Weather in Paris?"},{"role":"assistant","content":"Sunny."},{"role":"user","content":"Thanks"}]"#)
