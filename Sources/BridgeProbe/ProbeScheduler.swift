@@ -7,6 +7,7 @@ public final class ProbeScheduler: @unchecked Sendable {
     // @unchecked: every mutable field below is guarded by `condition`.
     private var targets: [String: ProbeTarget]
     private let onResult: @Sendable (ProbeResult) -> Void
+    private let mayProbe: @Sendable (String) -> Bool
     private let maximumWorkers: Int
     private let condition = NSCondition()
     private var due: [String: ContinuousClock.Instant] = [:]
@@ -16,10 +17,16 @@ public final class ProbeScheduler: @unchecked Sendable {
     private var threads: [Thread] = []
     private var running = 0
 
-    /// A scheduler for `targets` with up to `workers` probes at once (at most one per bridge).
-    public init(targets: [ProbeTarget], workers: Int = 4, onResult: @escaping @Sendable (ProbeResult) -> Void) {
+    /// A scheduler for `targets` with up to `workers` probes at once (at most one per bridge). A
+    /// bridge for which `mayProbe` says no when it is due (its tunnel is not up: whoever holds the
+    /// port is not the bridge) is not sent anything, and is due again an interval later.
+    public init(
+        targets: [ProbeTarget], workers: Int = 4, mayProbe: @escaping @Sendable (String) -> Bool = { _ in true },
+        onResult: @escaping @Sendable (ProbeResult) -> Void
+    ) {
         self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.onResult = onResult
+        self.mayProbe = mayProbe
         maximumWorkers = max(1, workers)
     }
 
@@ -99,6 +106,10 @@ public final class ProbeScheduler: @unchecked Sendable {
             }
             guard let target = targets[name] else {
                 due.removeValue(forKey: name)
+                continue
+            }
+            guard mayProbe(name) else {
+                due[name] = now + target.interval
                 continue
             }
             inFlight.insert(name)

@@ -7,8 +7,10 @@ public import TunnelManager
 /// Every bridge's state: its probe verdicts through ``BridgeHealth``'s hysteresis, overruled by
 /// its tunnel. While the tunnel a bridge names is in backoff, down, failed or exposed, the bridge is
 /// `tunnel_down` (at once, whatever the probes say); when the tunnel is up again the bridge is
-/// probed straight away. A tunnel that is only connecting changes nothing. A managed bridge caught
-/// listening beyond loopback is `exposed` for good (until the configuration changes).
+/// probed straight away. A tunnel that is only connecting changes no state, but until a bridge's
+/// tunnel has been seen up the bridge is not probed at all (``mayProbe(_:)``): whatever listens on
+/// its port then may be a squatter, not the bridge. A managed bridge caught listening beyond
+/// loopback is `exposed` for good (until the configuration changes).
 public final class BridgeMonitor: Sendable {
     /// A bridge's change of state.
     public struct Change: Sendable, Equatable {
@@ -36,6 +38,8 @@ public final class BridgeMonitor: Sendable {
         var lastProbeAt: Date?
         /// Set while the bridge's tunnel is not up.
         var tunnelBlock: ProbeVerdict?
+        /// Whether the tunnel it names was up when last seen (true for a bridge without one).
+        var tunnelUp: Bool
         /// Set once a managed bridge was caught listening beyond loopback.
         var exposure: ProbeVerdict?
 
@@ -90,7 +94,14 @@ public final class BridgeMonitor: Sendable {
     private static func entry(_ bridge: Configuration.Bridge, failuresToFall: Int, successesToRise: Int, start: Date) -> Entry {
         Entry(
             identity: Identity(bridge), name: bridge.name, tunnel: bridge.tunnel, subscription: bridge.subscription,
-            health: BridgeHealth(failuresToFall: failuresToFall, successesToRise: successesToRise, start: start))
+            health: BridgeHealth(failuresToFall: failuresToFall, successesToRise: successesToRise, start: start),
+            tunnelUp: bridge.tunnel == nil)
+    }
+
+    /// Whether the named bridge may be probed now: it names no tunnel, or its tunnel was up when
+    /// last seen. Unknown names may (a reload may have just added them).
+    public func mayProbe(_ name: String) -> Bool {
+        entries.withLock { entries in entries.first { $0.name == name }?.tunnelUp ?? true }
     }
 
     /// Takes in one probe; returns the change it caused. While the bridge's tunnel is not up the
@@ -115,15 +126,17 @@ public final class BridgeMonitor: Sendable {
             var probeNow: [String] = []
             for index in entries.indices {
                 guard let name = entries[index].tunnel, let tunnel = tunnels.first(where: { $0.name == name }) else { continue }
+                let wasUp = entries[index].tunnelUp
+                entries[index].tunnelUp = tunnel.state == .up
                 switch tunnel.state {
                 case .up:
-                    if entries[index].tunnelBlock != nil {
+                    if entries[index].tunnelBlock != nil || !wasUp {
                         entries[index].tunnelBlock = nil
                         probeNow.append(entries[index].name)
                     }
                 case .connecting:
                     continue
-                case .backoff, .down, .failed, .exposed:
+                case .backoff, .down, .failed, .exposed, .hijacked:
                     let detail = [tunnel.failure?.rawValue, tunnel.reason].compactMap { $0 }.joined(separator: ": ")
                     let verdict = ProbeVerdict(.tunnelDown, reason: "tunnel \(name) is \(tunnel.state.rawValue)" + (detail.isEmpty ? "" : " (\(detail))"))
                     entries[index].tunnelBlock = verdict

@@ -93,11 +93,45 @@ private struct ConfigurationReader {
         let clientKeysFile = path(table, "client_keys_file")
         let pingInterval = duration(table, "ping_interval") ?? .seconds(10)
         let requestTimeout = duration(table, "request_timeout") ?? .seconds(30)
+        let publicHosts = (table.strings("public_hosts") ?? []).compactMap { host -> String? in
+            guard case .hostname = try? HostPort.parse(host.value, defaultPort: 443).host else {
+                table.problem("public_hosts", "'\(host.value.prefix(64))' is not a host name; write the name alone, e.g. \"gateway.example.net\"")
+                return nil
+            }
+            return host.value.lowercased()
+        }
+        let corsOrigins = (table.strings("cors_origins") ?? []).compactMap { origin -> String? in
+            guard Self.isOrigin(origin.value) else {
+                table.problem("cors_origins", "'\(origin.value.prefix(64))' is not an origin; write scheme://host[:port], e.g. \"https://app.example.net\"")
+                return nil
+            }
+            return origin.value.lowercased()
+        }
+        let maxConnections = table.integer("max_connections", in: 1...65536).map { Int($0.value) } ?? 1024
         return listen.map {
             Configuration.Gateway(
                 listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile, pingInterval: pingInterval,
-                requestTimeout: requestTimeout)
+                requestTimeout: requestTimeout, publicHosts: publicHosts, corsOrigins: corsOrigins, maxConnections: maxConnections)
         }
+    }
+
+    /// Whether `text` is a login name as OpenSSH and useradd accept it: `[A-Za-z_][A-Za-z0-9_.-]*`,
+    /// at most 32 characters.
+    static func isUserName(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter || first == "_", text.count <= 32 else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-") }
+    }
+
+    /// Whether `text` is a browser origin: `http` or `https`, `://`, a host (name or address) and an
+    /// optional port, nothing after.
+    private static func isOrigin(_ text: String) -> Bool {
+        for scheme in ["http://", "https://"] where text.hasPrefix(scheme) {
+            let authority = String(text.dropFirst(scheme.count))
+            guard !authority.isEmpty, !authority.contains("/"), let endpoint = try? HostPort.parse(authority, defaultPort: 443) else { return false }
+            if case .wildcard = endpoint.host { return false }
+            return true
+        }
+        return false
     }
 
     private func readTunnel(_ table: TOMLReader) -> Configuration.Tunnel? {
@@ -110,6 +144,14 @@ private struct ConfigurationReader {
         let hostKeyAlias = table.string("host_key_alias")?.value
         let proxyCommand = table.string("proxy_command")?.value
         let keepalive = duration(table, "keepalive") ?? .seconds(5)
+        let user = table.string("user", required: mode == .inbound)
+        if let user {
+            if mode != .inbound {
+                table.problem("user", "is for inbound tunnels (the sshd user holding the listeners); a \(mode?.rawValue ?? "held") tunnel logs in as the user in 'server'")
+            } else if !Self.isUserName(user.value) {
+                table.problem("user", "'\(user.value.prefix(32))' is not a login name; expected letters, digits, '_', '.' and '-', starting with a letter or '_'")
+            }
+        }
         let forwards = table.tables("forwards").compactMap { forward -> Configuration.Forward? in
             defer { forward.finish() }
             let listen = forward.string("listen", required: true)
@@ -130,14 +172,19 @@ private struct ConfigurationReader {
         guard let name, let mode else { return nil }
         return Configuration.Tunnel(
             name: name, mode: mode, server: server, identityFile: identityFile, knownHosts: knownHosts,
-            hostKeyAlias: hostKeyAlias, proxyCommand: proxyCommand, keepalive: keepalive, forwards: forwards, line: table.line)
+            hostKeyAlias: hostKeyAlias, proxyCommand: proxyCommand, keepalive: keepalive, user: mode == .inbound ? user : nil,
+            forwards: forwards, line: table.line)
     }
 
     private func readServer(_ value: Located<String>, _ table: TOMLReader) -> Configuration.SSHServer? {
         let fail = { table.problem("server", "'\(value.value)' is not user@host[:port]") }
         guard let at = value.value.lastIndex(of: "@") else { fail(); return nil }
         let user = String(value.value[..<at])
-        guard !user.isEmpty, let endpoint = try? HostPort.parse(String(value.value[value.value.index(after: at)...]), defaultPort: 22) else {
+        guard Self.isUserName(user) else {
+            table.problem("server", "the user '\(user.prefix(32))' is not a login name; expected letters, digits, '_', '.' and '-', starting with a letter or '_'")
+            return nil
+        }
+        guard let endpoint = try? HostPort.parse(String(value.value[value.value.index(after: at)...]), defaultPort: 22) else {
             fail()
             return nil
         }

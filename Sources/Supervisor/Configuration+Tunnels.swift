@@ -1,3 +1,4 @@
+import Glibc
 public import Policy
 import TOML
 public import TunnelManager
@@ -23,9 +24,22 @@ extension Configuration {
                 hostKeyAlias: tunnel.hostKeyAlias,
                 proxyCommand: tunnel.proxyCommand,
                 keepalive: tunnel.keepalive,
+                owner: try tunnel.user.map { user throws(ConfigurationError) in try Self.localUser(user, source: source) },
                 forwards: forwards))
         }
         return specs
+    }
+
+    /// The uid of local user `user`, from the user database.
+    static func localUser(_ user: Located<String>, source: String) throws(ConfigurationError) -> TunnelSpec.Owner {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        guard getpwnam_r(user.value, &entry, &buffer, buffer.count, &found) == 0, found != nil else {
+            throw ConfigurationError(
+                .invalid, "\(source):\(user.line): user = \"\(user.value)\": no such user on this host; name the user sshd runs the tunnel's session as")
+        }
+        return TunnelSpec.Owner(name: user.value, uid: entry.pw_uid)
     }
 
     /// The control endpoint's address, as judged by `policy`.

@@ -40,6 +40,12 @@ public struct Configuration: Sendable {
         public let pingInterval: Duration
         /// How long a client may take to send a request's head, and then its body (default 30 s).
         public let requestTimeout: Duration
+        /// Names a reverse proxy publishes the gateway under, accepted as `Host`.
+        public let publicHosts: [String]
+        /// Browser origins that get CORS headers.
+        public let corsOrigins: [String]
+        /// Connections open at once beyond this are answered 503 (default 1024).
+        public let maxConnections: Int
     }
 
     /// How a tunnel is held.
@@ -88,6 +94,8 @@ public struct Configuration: Sendable {
         public let proxyCommand: String?
         /// Keepalive interval; three intervals of silence mean the session is dead.
         public let keepalive: Duration
+        /// Inbound only: the sshd user whose listeners are the tunnel (any other owner is `hijacked`).
+        public let user: Located<String>?
         /// The forwards, at least one.
         public let forwards: [Forward]
         /// The line of the `[[tunnels]]` header.

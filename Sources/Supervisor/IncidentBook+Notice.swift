@@ -37,7 +37,7 @@ extension IncidentBook {
     /// How loudly a change into a bad state is told.
     static func priority(kind: StateChange.Kind, state: String) -> Notice.Priority {
         switch (kind, state) {
-        case (_, "exposed"): .urgent
+        case (_, "exposed"), (.tunnel, "hijacked"): .urgent
         case (.bridge, BridgeState.authRequired.rawValue), (.bridge, BridgeState.degraded.rawValue): .normal
         default: .high
         }
@@ -60,6 +60,7 @@ extension IncidentBook {
             switch TunnelState(rawValue: state) {
             case .backoff, .down: return "check the bridge host"
             case .exposed: return "set GatewayPorts no on the SSH server; the forward stays down until its listener is loopback-only"
+            case .hijacked: return "find the process holding the tunnel port (bridgekeeper audit, ss -ltnp) and stop it; it may have received prompts"
             case .failed: return failedTunnelStep(failure(in: reason))
             case .connecting, .up, nil: return nil
             }

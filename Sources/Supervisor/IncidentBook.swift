@@ -148,7 +148,7 @@ public struct IncidentBook: Sendable {
         case .up:
             guard let incident = open[key] else { return [] }
             return [resolve(incident, from: from == .connecting ? incident.state : from.rawValue, to: to.rawValue, event: .recovered, at: now)]
-        case .backoff, .down, .failed, .exposed:
+        case .backoff, .down, .failed, .exposed, .hijacked:
             return enterBadState(
                 key: key, kind: .tunnel, subject: name, from: from.rawValue, to: to.rawValue,
                 reason: reason.isEmpty ? nil : reason, message: nil, bridges: bridgesBehind(name), at: now)

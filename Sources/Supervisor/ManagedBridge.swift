@@ -73,6 +73,19 @@ public final class ManagedBridge: Sendable {
     /// The current state.
     public var state: ManagedBridgeState { current.withLock { $0 } }
 
+    /// Whether the bridge's processes listen on loopback only right now, scanned on the calling
+    /// thread; false once it was found exposed. A probe's answer is believed only after this: the
+    /// bridge's own checks come every 250 ms at best, and an answer from a bridge listening on
+    /// every interface must never count as its health. Unreadable listener tables count as loopback
+    /// (the bridge's thread warns about them).
+    public var listensOnlyOnLoopback: Bool {
+        switch state {
+        case .running(let pid): ProcessGroupScan.scan(procRoot: procRoot, leader: pid).exposed.isEmpty
+        case .exposed: false
+        case .starting, .backoff, .stopped: true
+        }
+    }
+
     /// Starts the bridge's thread; does nothing if it was started or stopped before.
     public func start() {
         let starting = lifecycle.withLock { lifecycle in

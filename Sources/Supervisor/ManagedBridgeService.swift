@@ -20,6 +20,12 @@ public struct ManagedBridgeService: Service {
         }
     }
 
+    /// Whether the named bridge listens on loopback only (``ManagedBridge/listensOnlyOnLoopback``);
+    /// true for a bridge that is not managed.
+    public func listensOnlyOnLoopback(_ name: String) -> Bool {
+        bridges.first { $0.name == name }?.listensOnlyOnLoopback ?? true
+    }
+
     public func run() async throws {
         for bridge in bridges { bridge.start() }
         try? await gracefulShutdown()

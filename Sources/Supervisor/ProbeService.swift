@@ -16,13 +16,16 @@ public struct ProbeService: Service {
     private let logger: Logger
 
     /// A service probing `targets`; `monitor` holds the states, `store` (if any) the probe rows.
+    /// An answer moves a bridge's state only if `believe` says so for the bridge when it came (a
+    /// managed bridge found listening beyond loopback is not healthy, whatever it answered).
     public init(
         targets: [ProbeTarget], monitor: BridgeMonitor, tunnels: TunnelManager?, store: Store?, logger: Logger,
+        believe: @escaping @Sendable (String) -> Bool = { _ in true },
         onChange: @escaping @Sendable (StateChange, Date) -> Void
     ) {
         self.monitor = monitor
         self.tunnels = tunnels
-        scheduler = ProbeScheduler(targets: targets) { result in
+        scheduler = ProbeScheduler(targets: targets, mayProbe: monitor.mayProbe) { result in
             let now = Date()
             do {
                 try store?.record(ProbeRecord(result, at: now))
@@ -32,6 +35,10 @@ public struct ProbeService: Service {
             logger.debug(
                 "probe \(result.bridge): \(result.verdict.state.rawValue)",
                 metadata: ["bridge": "\(result.bridge)", "reason": "\(result.verdict.reason)", "ms": "\(result.timings.totalMs ?? 0)"])
+            guard believe(result.bridge) else {
+                logger.debug("probe \(result.bridge): not believed, the bridge listens beyond loopback", metadata: ["bridge": "\(result.bridge)"])
+                return
+            }
             if let change = monitor.observe(result, at: now) { Self.report(change, logger: logger, onChange) }
         }
         self.onChange = onChange
@@ -50,6 +57,10 @@ public struct ProbeService: Service {
     }
 
     public func run() async throws {
+        if let tunnels {
+            // Before the first probes: a bridge whose tunnel is not up yet is not probed.
+            for change in monitor.tunnelsChanged(tunnels.statuses, at: Date()).changes { Self.report(change, logger: logger, onChange) }
+        }
         scheduler.start()
         if let tunnels {
             await withGracefulShutdownHandler {

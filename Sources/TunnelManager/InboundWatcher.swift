@@ -4,7 +4,9 @@ import Policy
 
 /// Watches an inbound tunnel — a reverse tunnel a peer holds into this host — through the
 /// listeners in `/proc/net/tcp{,6}`: `up` when each forward's port has a loopback-only listener,
-/// `down` when one has none, `exposed` at once when one listens on anything but loopback.
+/// `down` when one has none, `exposed` at once when one listens on anything but loopback, and
+/// `hijacked` when one is held by a user other than the tunnel's (`spec.owner`): any local user
+/// could bind the port while the peer is away and receive every prompt routed there.
 final class InboundWatcher: Sendable {
     let spec: TunnelSpec
     private let board: StatusBoard
@@ -37,7 +39,7 @@ final class InboundWatcher: Sendable {
                     // Naming owners walks every process's descriptors: only when the sockets change.
                     owners = (inodes, inodes.isEmpty ? [:] : SocketOwners.scan(procRoot: procRoot, inodes: inodes).byInode)
                 }
-                let verdict = Self.judge(spec.forwards, listeners: listeners, owners: owners.names)
+                let verdict = Self.judge(spec.forwards, owner: spec.owner, listeners: listeners, owners: owners.names)
                 if verdict != previous {
                     apply(verdict)
                     previous = verdict
@@ -63,20 +65,28 @@ final class InboundWatcher: Sendable {
         var forwards: [ForwardStatus]
     }
 
-    /// Judges the forwards against the listeners seen; `owners` names a socket's process by inode.
+    /// Judges the forwards against the listeners seen; `owner` is whose listeners count (nil:
+    /// anyone's), `owners` names a socket's process by inode. Exposed outranks hijacked, which
+    /// outranks down.
     static func judge(
-        _ forwards: [TunnelSpec.Forward], listeners: [Listener], owners named: [UInt64: String]
+        _ forwards: [TunnelSpec.Forward], owner: TunnelSpec.Owner?, listeners: [Listener], owners named: [UInt64: String]
     ) -> Verdict {
         var result = Verdict(state: .up, forwards: [])
         var missing: [String] = []
         var exposed: [String] = []
+        var hijacked: [String] = []
         for forward in forwards {
             var status = ForwardStatus(listen: forward.listen.description, target: forward.target?.description)
             let onPort = listeners.filter { $0.port == forward.listen.port }
             let wide = onPort.filter { !$0.isLoopbackOnly }
+            let foreign = onPort.filter { listener in owner.map { listener.uid != $0.uid } ?? false }
+            let described = { (listener: Listener) in listener.description + (named[listener.inode].map { " by \($0)" } ?? "") }
             if !wide.isEmpty {
-                exposed.append(contentsOf: wide.map { listener in listener.description + (named[listener.inode].map { " by \($0)" } ?? "") })
+                exposed.append(contentsOf: wide.map(described))
                 status.note = "listening on \(wide.map(\.description).joined(separator: ", "))"
+            } else if !foreign.isEmpty {
+                hijacked.append(contentsOf: foreign.map { described($0) + " (uid \($0.uid))" })
+                status.note = "held by uid \(foreign.map { String($0.uid) }.joined(separator: ", ")), not \(owner?.name ?? "")"
             } else if onPort.isEmpty {
                 missing.append(forward.listen.description)
             } else {
@@ -90,6 +100,11 @@ final class InboundWatcher: Sendable {
             result.failure = .exposed
             result.reason =
                 "the tunnel port listens on \(exposed.joined(separator: ", ")), reachable beyond loopback; set GatewayPorts no for the tunnel user in sshd (units/sshd-bridgekeeper.conf) and restart the tunnel"
+        } else if !hijacked.isEmpty, let owner {
+            result.state = .hijacked
+            result.failure = .hijacked
+            result.reason =
+                "the tunnel port is held by someone other than \(owner.name) (uid \(owner.uid)): \(hijacked.joined(separator: ", ")); its bridges get no traffic until that process is gone and \(owner.name)'s sshd listens again"
         } else if !missing.isEmpty {
             result.state = .down
             result.reason = "nothing listens on \(missing.joined(separator: ", ")): the bridge host's tunnel is not connected"
@@ -108,7 +123,7 @@ final class InboundWatcher: Sendable {
         }
         switch verdict.state {
         case .up: logger.notice("inbound tunnel up")
-        case .exposed: logger.critical("inbound tunnel exposed: \(verdict.reason ?? "")")
+        case .exposed, .hijacked: logger.critical("inbound tunnel \(verdict.state.rawValue): \(verdict.reason ?? "")")
         default: logger.warning("inbound tunnel \(verdict.state.rawValue): \(verdict.reason ?? "")")
         }
     }

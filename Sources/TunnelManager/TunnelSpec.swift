@@ -27,6 +27,19 @@ public struct TunnelSpec: Sendable, Equatable {
         }
     }
 
+    /// Inbound: the local user whose sshd holds the tunnel's listeners.
+    public struct Owner: Sendable, Equatable {
+        /// The login name.
+        public var name: String
+        /// Its uid, as `/proc/net/tcp` shows a listener's owner.
+        public var uid: UInt32
+
+        public init(name: String, uid: UInt32) {
+            self.name = name
+            self.uid = uid
+        }
+    }
+
     /// One forward: a listener and where its connections go.
     public struct Forward: Sendable, Equatable {
         /// A policy-approved loopback listen address.
@@ -54,12 +67,15 @@ public struct TunnelSpec: Sendable, Equatable {
     public var proxyCommand: String?
     /// The keepalive interval.
     public var keepalive: Duration
+    /// Inbound: whose listeners count; a listener on a forward's port owned by anyone else makes
+    /// the tunnel `hijacked`.
+    public var owner: Owner?
     /// The forwards.
     public var forwards: [Forward]
 
     public init(
         name: String, mode: Mode, server: Server? = nil, identityFile: String? = nil, knownHostsFile: String? = nil,
-        hostKeyAlias: String? = nil, proxyCommand: String? = nil, keepalive: Duration = .seconds(5),
+        hostKeyAlias: String? = nil, proxyCommand: String? = nil, keepalive: Duration = .seconds(5), owner: Owner? = nil,
         forwards: [Forward]
     ) {
         self.name = name
@@ -70,6 +86,7 @@ public struct TunnelSpec: Sendable, Equatable {
         self.hostKeyAlias = hostKeyAlias
         self.proxyCommand = proxyCommand
         self.keepalive = keepalive
+        self.owner = owner
         self.forwards = forwards
     }
 

@@ -12,6 +12,9 @@ public enum TunnelState: String, Sendable, Codable, CaseIterable {
     case failed
     /// A listener was not loopback-only; torn down where bridgekeeper holds the session.
     case exposed
+    /// Inbound: a forward's port is held by someone other than the tunnel's sshd user, who would
+    /// receive every prompt routed there; its bridges get no traffic.
+    case hijacked
 }
 
 /// Why a tunnel is not up, finer than its state; shown in status and logs.
@@ -24,6 +27,7 @@ public enum FailureClass: String, Sendable, Codable, CaseIterable {
     case remotePortBusy = "remote_port_busy"
     case forwardRefused = "forward_refused"
     case exposed
+    case hijacked
     case stalled
     case disconnected
 
@@ -32,6 +36,7 @@ public enum FailureClass: String, Sendable, Codable, CaseIterable {
         switch self {
         case .hostkeyUnknown, .hostkeyMismatch, .authFailed, .forwardRefused: .failed
         case .exposed: .exposed
+        case .hijacked: .hijacked
         case .proxyFailed, .connectFailed, .remotePortBusy, .stalled, .disconnected: .backoff
         }
     }

@@ -12,7 +12,7 @@ final class TunnelWorker: Sendable {
         switch failure {
         case .forwardRefused: .seconds(300)
         case .exposed: .seconds(900)
-        case .hostkeyUnknown, .hostkeyMismatch, .authFailed: nil
+        case .hostkeyUnknown, .hostkeyMismatch, .authFailed, .hijacked: nil
         case .proxyFailed, .connectFailed, .remotePortBusy, .stalled, .disconnected: nil
         }
     }

@@ -15,6 +15,7 @@ struct BridgeMonitorTests {
         [[tunnels]]
         name = "home"
         mode = "inbound"
+        user = "root"
           [[tunnels.forwards]]
           listen = "127.0.0.1:3353"
 

@@ -64,7 +64,7 @@ struct InboundWatcherTests {
                 ProcNet.line(1, local: "\(ProcNet.any4):\(ProcNet.port(22))", inode: 200)),
             ProcNet.tcp6(ProcNet.line(0, local: "\(ProcNet.loopback6):\(ProcNet.port(4001))", v6: true, inode: 222)))
         let verdict = InboundWatcher.judge(
-            [Self.forward(4000), Self.forward(4001)], listeners: listeners, owners: [111: "sshd (pid 42)"])
+            [Self.forward(4000), Self.forward(4001)], owner: nil, listeners: listeners, owners: [111: "sshd (pid 42)"])
         #expect(verdict.state == .up)
         #expect(verdict.failure == nil)
         #expect(verdict.reason == nil)
@@ -83,14 +83,14 @@ struct InboundWatcherTests {
                 // Port 4001 only has a connected (not listening) socket, and a listener on another port.
                 ProcNet.line(1, local: "\(ProcNet.loopback4):\(ProcNet.port(4001))", state: "01", inode: 112),
                 ProcNet.line(2, local: "\(ProcNet.loopback4):\(ProcNet.port(4002))", inode: 113)))
-        let verdict = InboundWatcher.judge([Self.forward(4000), Self.forward(4001)], listeners: listeners, owners: [:])
+        let verdict = InboundWatcher.judge([Self.forward(4000), Self.forward(4001)], owner: nil, listeners: listeners, owners: [:])
         #expect(verdict.state == .down)
         #expect(verdict.failure == nil)
         #expect(verdict.reason?.contains("127.0.0.1:4001") == true, "reason: \(verdict.reason ?? "nil")")
         #expect(verdict.reason?.contains("4000") == false, "reason: \(verdict.reason ?? "nil")")
         #expect(verdict.forwards.map(\.active) == [true, false])
 
-        let nothing = InboundWatcher.judge([Self.forward(4000)], listeners: [], owners: [:])
+        let nothing = InboundWatcher.judge([Self.forward(4000)], owner: nil, listeners: [], owners: [:])
         #expect(nothing.state == .down)
         #expect(nothing.reason?.contains("127.0.0.1:4000") == true)
     }
@@ -103,7 +103,7 @@ struct InboundWatcherTests {
             case "[::]:4000": ProcNet.tcp6(ProcNet.line(0, local: "\(ProcNet.any6):\(ProcNet.port(4000))", v6: true, inode: 111))
             default: ProcNet.tcp(ProcNet.line(0, local: "\(ProcNet.lan4):\(ProcNet.port(4000))", inode: 111))
             }
-        let verdict = InboundWatcher.judge([Self.forward(4000)], listeners: Listener.parseProcNet(text), owners: [111: "sshd (pid 7)"])
+        let verdict = InboundWatcher.judge([Self.forward(4000)], owner: nil, listeners: Listener.parseProcNet(text), owners: [111: "sshd (pid 7)"])
         #expect(verdict.state == .exposed)
         #expect(verdict.failure == .exposed)
         #expect(verdict.reason?.contains("GatewayPorts") == true, "reason: \(verdict.reason ?? "nil")")
@@ -119,12 +119,39 @@ struct InboundWatcherTests {
         let listeners = Self.listeners(
             ProcNet.tcp(ProcNet.line(0, local: "\(ProcNet.loopback4):\(ProcNet.port(4000))", inode: 111)),
             ProcNet.tcp6(ProcNet.line(0, local: "\(ProcNet.any6):\(ProcNet.port(4000))", v6: true, inode: 112)))
-        let verdict = InboundWatcher.judge([Self.forward(4001), Self.forward(4000)], listeners: listeners, owners: [:])
+        let verdict = InboundWatcher.judge([Self.forward(4001), Self.forward(4000)], owner: nil, listeners: listeners, owners: [:])
         #expect(verdict.state == .exposed)
         #expect(verdict.failure == .exposed)
         #expect(verdict.reason?.contains("[::]:4000") == true, "reason: \(verdict.reason ?? "nil")")
         #expect(verdict.reason?.contains("127.0.0.1:4000") == false, "the loopback listener is not the exposure: \(verdict.reason ?? "")")
         #expect(verdict.forwards.map(\.active) == [false, false])
+    }
+
+    static let tunnelUser = TunnelSpec.Owner(name: "tunnel", uid: 998)
+
+    @Test("a listener held by the tunnel's user is up; held by anyone else it is hijacked, naming who")
+    func hijacked() {
+        let ours = Self.listeners(ProcNet.tcp(ProcNet.line(0, local: "\(ProcNet.loopback4):\(ProcNet.port(4000))", uid: 998, inode: 111)))
+        #expect(InboundWatcher.judge([Self.forward(4000)], owner: Self.tunnelUser, listeners: ours, owners: [:]).state == .up)
+
+        let squatted = Self.listeners(ProcNet.tcp(ProcNet.line(0, local: "\(ProcNet.loopback4):\(ProcNet.port(4000))", uid: 65534, inode: 111)))
+        let verdict = InboundWatcher.judge([Self.forward(4000)], owner: Self.tunnelUser, listeners: squatted, owners: [111: "python3 (pid 9)"])
+        #expect(verdict.state == .hijacked)
+        #expect(verdict.failure == .hijacked)
+        #expect(verdict.reason?.contains("python3 (pid 9)") == true, "reason: \(verdict.reason ?? "nil")")
+        #expect(verdict.reason?.contains("uid 65534") == true, "reason: \(verdict.reason ?? "nil")")
+        #expect(verdict.reason?.contains("tunnel (uid 998)") == true, "reason: \(verdict.reason ?? "nil")")
+        #expect(verdict.forwards.first?.active == false)
+
+        // Beside the tunnel user's own listener (the squatter took [::1] first): still hijacked.
+        let beside = Self.listeners(
+            ProcNet.tcp(ProcNet.line(0, local: "\(ProcNet.loopback4):\(ProcNet.port(4000))", uid: 998, inode: 111)),
+            ProcNet.tcp6(ProcNet.line(0, local: "\(ProcNet.loopback6):\(ProcNet.port(4000))", v6: true, uid: 1000, inode: 112)))
+        #expect(InboundWatcher.judge([Self.forward(4000)], owner: Self.tunnelUser, listeners: beside, owners: [:]).state == .hijacked)
+
+        // Exposed still outranks it.
+        let wide = Self.listeners(ProcNet.tcp(ProcNet.line(0, local: "\(ProcNet.any4):\(ProcNet.port(4000))", uid: 65534, inode: 111)))
+        #expect(InboundWatcher.judge([Self.forward(4000)], owner: Self.tunnelUser, listeners: wide, owners: [:]).state == .exposed)
     }
 }
 
