@@ -30,9 +30,11 @@ extension Configuration {
     /// Every address this config binds, connects a tunnel to, or probes, judged by `policy`.
     public func exposureReport(policy: ExposurePolicy) -> PolicyReport {
         var findings: [Finding] = []
-        for (subject, value, kind) in addresses {
-            let verdict = kind == .url ? policy.check(url: value.value) : policy.check(bind: value.value)
-            let location = value.line > 0 ? "\(source):\(value.line)" : source
+        for (subject, located, kind) in addresses {
+            let verdict = kind == .url ? policy.check(url: located.value) : policy.check(bind: located.value)
+            let location = located.line > 0 ? "\(source):\(located.line)" : source
+            // Findings are printed, logged on reload and written as JSON: a URL is shown redacted.
+            let value = (value: kind == .url ? Redaction.url(located.value) : located.value, line: located.line)
             switch verdict {
             case .allowed:
                 break
