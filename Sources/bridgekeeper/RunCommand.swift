@@ -82,12 +82,12 @@ struct RunCommand: AsyncParsableCommand {
             onCall.handle(change, at: at)
             publishStatus()
         }
-        let probes = ProbeService(
-            targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
-            onChange: onChange)
         let managed = ManagedBridgeService(configuration: configuration, logger: logger) { bridge, reason in
             if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onChange(change.stateChange, change.transition.at) }
         }
+        let probes = ProbeService(
+            targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
+            believe: managed.listensOnlyOnLoopback, onChange: onChange)
         // Without [gateway] (a bridge host) no gateway runs and nothing but the control endpoint listens.
         let gateway = settings.gateway.map { gatewayConfiguration in
             let ledger = LedgerWriter(store: store, logger: logger)
@@ -109,23 +109,31 @@ struct RunCommand: AsyncParsableCommand {
         // configuration, webhook URLs included. Its logger stops at info, whatever --log-level says.
         var lifecycleLogger = logger
         lifecycleLogger.logLevel = max(logger.logLevel, .info)
-        let services: [any Service] = [
-            SupervisorService(configuration: configuration, logger: logger, heartbeat: heartbeat, cycle: cycle, onCycle: publishStatus),
-            OnCallService(onCall: onCall, sender: sender, store: store, logger: logger),
-            TunnelService(manager: tunnels, logger: logger, onChange: onChange),
-            managed,
-            probes,
-        ] + (gateway.map { [$0.service] } ?? []) + [
-            control,
-            ReloadService(reload: reloader.reload),
+        let services: [(String, any Service)] = [
+            ("supervision loop", SupervisorService(configuration: configuration, logger: logger, heartbeat: heartbeat, cycle: cycle, onCycle: publishStatus)),
+            ("on-call service", OnCallService(onCall: onCall, sender: sender, store: store, logger: logger)),
+            ("tunnel service", TunnelService(manager: tunnels, logger: logger, onChange: onChange)),
+            ("managed bridges", managed),
+            ("probes", probes),
+        ] + (gateway.map { [("gateway", $0.service)] } ?? []) + [
+            ("control endpoint", control),
+            ("reload handler", ReloadService(reload: reloader.reload)),
             // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
-            SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger),
+            ("systemd notifier", SystemdService(notifier: notifier, heartbeat: heartbeat, watchdogTimeout: watchdogTimeout, logger: logger)),
         ]
+        // Any service failing takes the daemon down within 5 s, saying why (CriticalService).
+        let failure = CriticalService.Failure(heartbeat: heartbeat, notifier: notifier, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: lifecycleLogger))
+                services: services.map { .init(service: CriticalService($1, name: $0, failure: failure)) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: lifecycleLogger))
         defer { gateway?.ledger.close() }  // every request answered before shutdown has its row
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            if failure.reason == nil { logger.critical("the daemon failed: \(error)") }
+            throw ExitCode(1)
+        }
     }
 
     /// Opens the database in the state directory, creating the directory (mode 0700) if missing.

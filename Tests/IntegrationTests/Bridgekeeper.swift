@@ -58,12 +58,14 @@ enum Bridgekeeper {
 
     /// Starts a long-running command whose stderr (and stdout too, with
     /// `includingStandardOutput`) can be waited on; `extraEnvironment` is added to ``environment``.
+    /// With a `launcher` (a program and its arguments), that runs the binary: `launcher + [binary] + arguments`.
     static func start(
-        _ arguments: [String], includingStandardOutput: Bool = false, extraEnvironment: [String: String] = [:]
+        _ arguments: [String], includingStandardOutput: Bool = false, extraEnvironment: [String: String] = [:],
+        launcher: [String] = []
     ) throws -> Running {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = launcher.first.map(URL.init(fileURLWithPath:)) ?? executable
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable.path] + arguments
         process.environment = environment.merging(extraEnvironment) { _, extra in extra }
         let errors = Pipe()
         process.standardError = errors
@@ -97,6 +99,19 @@ enum Bridgekeeper {
             lock.lock()
             defer { lock.unlock() }
             return String(decoding: errors, as: UTF8.self)
+        }
+
+        /// Waits until the process exits, at most `timeout`; whether it did.
+        func waitForExit(timeout: Duration) -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            lock.lock()
+            defer { lock.unlock() }
+            while process.isRunning {
+                // The pipe handler broadcasts on output; the process's end closes the pipe too.
+                if ContinuousClock.now >= deadline { return false }
+                _ = lock.wait(until: Date().addingTimeInterval(0.1))
+            }
+            return true
         }
 
         /// Waits until stderr contains `text` or the process exits; a deadline, not a sleep.

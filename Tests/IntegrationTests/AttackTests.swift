@@ -1,0 +1,620 @@
+import Foundation
+import Store
+import Testing
+import TestSupport
+
+/// The attacks of SECURITY.md, replayed against the built binary: each test does what the attacker
+/// does and checks that nothing is gained. Every one of them failed on 0861575.
+@Suite("attacks on the built binary", .serialized)
+struct AttackTests {
+    static let alice = "sk-alice-key-00000001"
+    static let bob = "sk-bob-key-00000002"
+    static var keys: String { "alice sha256:\(ClientKeyHash.sha256Hex(alice))\nbob sha256:\(ClientKeyHash.sha256Hex(bob))\n" }
+
+    // MARK: 1. the ledger
+
+    @Test("ledger: rows carry the authenticated key, X-Caller only labels; refused requests leave none; hostile labels cost no rows")
+    func theLedgerCannotBeForgedOrErased() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"], clientKeys: Self.keys)
+        defer { daemon.stop() }
+        // 1,000 authenticated requests over two kept-alive connections, 10 of them with an X-Caller
+        // that is a credential; one of bob's claims to be alice; 50 refused ones claim to be SK-x.
+        let result = try PythonClient.run(
+            """
+            import http.client, json
+            hostile = ['SK-x-stolen-key', 'sk-proj-abc123', 'Bearer sk-live-abc', 'bearer xyz', 'ghp_0123456789abcdefghijklmn',
+                       'Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'x' * 100, 'token 9f8e7d6c5b4a39281706f5e4d3c2b1a0', 'SK-ant-00000', 'sk_live_0000']
+            body = json.dumps({'model': 'gpt-test', 'messages': [{'role': 'user', 'content': 'hi'}]})
+            connections = [http.client.HTTPConnection('127.0.0.1', \(daemon.gateway)) for _ in range(2)]
+            statuses = {}
+            def send(i, key, caller):
+                headers = {'Content-Type': 'application/json', 'Host': '127.0.0.1'}
+                if key: headers['Authorization'] = 'Bearer ' + key
+                if caller: headers['X-Caller'] = caller
+                connection = connections[i % 2]
+                connection.request('POST', '/v1/chat/completions', body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+            for i in range(1000):
+                key = '\(Self.alice)' if i % 2 == 0 else '\(Self.bob)'
+                caller = hostile[i // 100] if i % 100 == 7 else ('alice' if i == 501 else 'team-a')
+                send(i, key, caller)
+                if i % 20 == 0:
+                    send(i, None, 'SK-x')
+                    send(i, 'sk-wrong-key', 'SK-x')
+            print(json.dumps({str(k): v for k, v in statuses.items()}))
+            """, timeout: .seconds(120))
+        #expect(result.status == 0, "\(result)")
+        let statuses = try result.jsonObject()
+        #expect(statuses["200"] as? Int == 1000)
+        #expect(statuses["401"] as? Int == 100)
+
+        let metrics = try GatewayDaemonTests.get(daemon, "/metrics", token: GatewayDaemonTests.dashboardToken)
+        #expect(metrics.text.contains(#"bridgekeeper_gateway_rejected_total{reason="unauthorized"} 100"#), "\(metrics.text)")
+        daemon.stop()
+
+        let store = try Store(directory: daemon.state)
+        #expect(try store.requestCount(matching: RequestFilter()) == 1000, "a row was lost or a refused request written")
+        #expect(try store.requestCount(matching: RequestFilter(status: 401)) == 0)
+        #expect(try store.requestCount(matching: RequestFilter(key: "alice")) == 500)
+        #expect(try store.requestCount(matching: RequestFilter(key: "bob")) == 500)
+        #expect(try store.requestCount(matching: RequestFilter(caller: "team-a")) == 989)
+        let impersonation = try store.requests(matching: RequestFilter(caller: "alice"), limit: 10, offset: 0)
+        #expect(impersonation.map(\.key) == ["bob"], "X-Caller must never stand in for the key")
+        var callers: Set<String> = []
+        for offset in stride(from: 0, to: 1000, by: 500) {
+            for row in try store.requests(matching: RequestFilter(), limit: 500, offset: offset) {
+                callers.insert(row.caller ?? "<none>")
+            }
+        }
+        #expect(callers == ["team-a", "alice", "<none>"], "a hostile label was stored: \(callers)")
+    }
+
+    // MARK: 2. localhost
+
+    @Test("localhost: probes and requests go to 127.0.0.1 even where the resolver says ::1 first, and a squatter on [::1] sees nothing")
+    func localhostIsNeverResolved() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let squatter = try LoopbackV6Squatter(port: UInt16(URL(string: bridge.url)!.port!))
+        defer { squatter.stop() }
+        let dir = try Scratch()
+        // In a mount namespace of the daemon's own, /etc/hosts lists ::1 first for localhost.
+        let hosts = try dir.write("hosts", "::1 localhost\n127.0.0.1 localhost\n")
+        let gateway = try TestSSHD.freePort()
+        let config = try dir.write("bk.toml", """
+            [supervisor]
+            control = "127.0.0.1:\(try TestSSHD.freePort())"
+            state_dir = "\(dir.path)/state"
+
+            [gateway]
+            listen = "127.0.0.1:\(gateway)"
+
+            [[bridges]]
+            name = "codex"
+            url = "http://localhost:\(squatter.port)"
+            api = "openai"
+              [bridges.probe]
+              interval = "300ms"
+              timeout = "250ms"
+
+            [[models]]
+            id = "gpt-test"
+            routes = ["codex"]
+            """)
+        let daemon = try Bridgekeeper.start(
+            ["run", "--config", config],
+            launcher: ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", #"mount --bind "$0" /etc/hosts && exec "$@""#, hosts])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        #expect(daemon.waitForOutput(containing: "bridge codex: live", timeout: .seconds(30)), "\(daemon.output)")
+        let answer = try PythonClient.run(
+            """
+            import openai
+            client = openai.OpenAI(base_url='http://127.0.0.1:\(gateway)/v1', api_key='x')
+            print(client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'for the bridge only'}]).choices[0].message.content)
+            """)
+        #expect(answer.status == 0, "\(answer)")
+        #expect(bridge.requests.contains { $0.method == "POST" }, "the request never reached the bridge on 127.0.0.1")
+        #expect(bridge.requests.contains { $0.method == "GET" }, "no probe reached the bridge on 127.0.0.1")
+        #expect(squatter.accepted == 0, "the squatter on [::1] got \(squatter.accepted) connection(s)")
+    }
+
+    // MARK: 3. inbound tunnels
+
+    @Test("inbound tunnel: a listener of another user is hijacked; its bridge gets no probe and no prompt")
+    func aSquatterOnTheTunnelPortGetsNothing() throws {
+        let ours = try FakeOpenAIBridge(models: ["gpt-ours"])
+        let squatted = try TestSSHD.freePort()
+        // The squatter: a local user (nobody) who bound the tunnel port while the peer was away.
+        let squatter = try SquatterProcess(port: squatted, user: "nobody")
+        defer { squatter.stopAndCount() }
+        let dir = try Scratch()
+        let gateway = try TestSSHD.freePort()
+        let ourPort = UInt16(URL(string: ours.url)!.port!)
+        let config = try dir.write("bk.toml", """
+            [supervisor]
+            control = "127.0.0.1:\(try TestSSHD.freePort())"
+            state_dir = "\(dir.path)/state"
+
+            [gateway]
+            listen = "127.0.0.1:\(gateway)"
+
+            [[tunnels]]
+            name = "home"
+            mode = "inbound"
+            user = "root"
+              [[tunnels.forwards]]
+              listen = "127.0.0.1:\(ourPort)"
+
+            [[tunnels]]
+            name = "office"
+            mode = "inbound"
+            user = "root"
+              [[tunnels.forwards]]
+              listen = "127.0.0.1:\(squatted)"
+
+            [[bridges]]
+            name = "home-codex"
+            url = "http://127.0.0.1:\(ourPort)"
+            api = "openai"
+            tunnel = "home"
+              [bridges.probe]
+              interval = "300ms"
+              timeout = "250ms"
+
+            [[bridges]]
+            name = "office-codex"
+            url = "http://127.0.0.1:\(squatted)"
+            api = "openai"
+            tunnel = "office"
+              [bridges.probe]
+              interval = "300ms"
+              timeout = "250ms"
+
+            [[models]]
+            id = "gpt-ours"
+            routes = ["home-codex"]
+
+            [[models]]
+            id = "gpt-office"
+            routes = ["office-codex"]
+            """)
+        let daemon = try Bridgekeeper.start(["run", "--config", config])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        #expect(daemon.waitForOutput(containing: "bridge home-codex: live", timeout: .seconds(30)), "\(daemon.output)")
+        #expect(daemon.waitForOutput(containing: "inbound tunnel hijacked", timeout: .seconds(30)), "\(daemon.output)")
+        let status = try Bridgekeeper.run(["status", "--json", "--config", config])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
+        let tunnels = Dictionary(uniqueKeysWithValues: (json["tunnels"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) })
+        let bridges = Dictionary(uniqueKeysWithValues: (json["bridges"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) })
+        #expect(tunnels["home"]?["state"] as? String == "up")
+        #expect(tunnels["office"]?["state"] as? String == "hijacked")
+        #expect((tunnels["office"]?["reason"] as? String)?.contains("uid 65534") == true, "\(tunnels["office"] ?? [:])")
+        #expect(bridges["office-codex"]?["state"] as? String == "tunnel_down")
+        let answers = try PythonClient.run(
+            """
+            import json, openai
+            client = openai.OpenAI(base_url='http://127.0.0.1:\(gateway)/v1', api_key='x')
+            out = {'ours': client.chat.completions.create(model='gpt-ours', messages=[{'role': 'user', 'content': 'hi'}]).choices[0].message.content}
+            try:
+                client.chat.completions.create(model='gpt-office', messages=[{'role': 'user', 'content': 'a secret prompt'}])
+            except openai.APIStatusError as e:
+                out['office'] = [e.status_code, e.body.get('code')]
+            print(json.dumps(out))
+            """)
+        let out = try answers.jsonObject()
+        #expect(out["ours"] as? String == FakeOpenAIBridge.replyText(echoing: "hi"))
+        #expect(out["office"] as? [AnyHashable] == [503, "tunnel_down"])
+        daemon.process.terminate()
+        daemon.process.waitUntilExit()
+        let connections = squatter.stopAndCount()
+        #expect(connections == 0, "the squatter was sent \(connections) connection(s)")
+    }
+
+    // MARK: 4. proxy_command
+
+    @Test("proxy_command: a server whose user or host is shell syntax is refused by check and run, and nothing runs", arguments: [
+        "$(touch${IFS}MARK1)@$(touch${IFS}MARK2).", "tunnel@$(touch${IFS}MARK2).", "`touch MARK1`@gateway.example.net",
+    ])
+    func shellSyntaxInTheServerIsRefused(server template: String) throws {
+        let dir = try Scratch()
+        let server = template.replacingOccurrences(of: "MARK1", with: dir.path + "/one").replacingOccurrences(of: "MARK2", with: dir.path + "/two")
+        // A real key, so that nothing before the ProxyCommand stops the tunnel.
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", dir.path + "/key"]
+        try keygen.run()
+        keygen.waitUntilExit()
+        _ = try dir.write("known_hosts", "")
+        let config = try dir.write("bk.toml", """
+            [supervisor]
+            control = "127.0.0.1:\(try TestSSHD.freePort())"
+            state_dir = "\(dir.path)/state"
+
+            [gateway]
+            listen = "127.0.0.1:\(try TestSSHD.freePort())"
+
+            [[tunnels]]
+            name = "t"
+            mode = "reverse"
+            server = "\(server)"
+            identity_file = "\(dir.path)/key"
+            known_hosts = "\(dir.path)/known_hosts"
+            proxy_command = "nc %h %p %r"
+              [[tunnels.forwards]]
+              listen = "127.0.0.1:3353"
+              target = "127.0.0.1:3253"
+            """)
+        let check = try Bridgekeeper.run(["check", "--config", config])
+        #expect(check.status == 2, "\(check.output)\(check.errors)")
+        #expect(check.errors.contains("tunnels[0].server"), "\(check.errors)")
+        let run = try Bridgekeeper.start(["run", "--config", config])
+        let exited = run.waitForExit(timeout: .seconds(10))
+        if !exited {
+            kill(run.process.processIdentifier, SIGKILL)
+            run.process.waitUntilExit()
+        }
+        #expect(exited && run.process.terminationStatus == 2, "\(run.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/one") && !FileManager.default.fileExists(atPath: dir.path + "/two"))
+    }
+
+    // MARK: 5. credentials in URLs
+
+    @Test("credentials in URLs: check, audit, run, a reload and debug logs show them redacted, never the secret")
+    func credentialsInURLsAreNeverEchoed() throws {
+        let secrets = ["PASSWORD-1", "QUERY-SECRET-2", "TOPIC-SECRET-3", "AUTH-SECRET-4"]
+        let dir = try Scratch()
+        let control = try TestSSHD.freePort()
+        let good = """
+            [supervisor]
+            control = "127.0.0.1:\(control)"
+            state_dir = "\(dir.path)/state"
+
+            [gateway]
+            listen = "127.0.0.1:\(try TestSSHD.freePort())"
+
+            [[notify.webhooks]]
+            name = "oncall"
+            url = "https://ntfy.invalid/TOPIC-SECRET-3?auth=AUTH-SECRET-4"
+            format = "ntfy"
+
+            [[bridges]]
+            name = "fine"
+            url = "http://127.0.0.1:9"
+            api = "openai"
+
+            """
+        let bad = good + """
+            [[bridges]]
+            name = "userinfo"
+            url = "http://ops:PASSWORD-1@127.0.0.1:3253"
+            api = "openai"
+
+            [[bridges]]
+            name = "query"
+            url = "http://127.0.0.1:3254/?token=QUERY-SECRET-2"
+            api = "openai"
+            """
+        let badConfig = try dir.write("bad.toml", bad)
+        var printed: [String] = []
+        for arguments in [["check"], ["check", "--format", "json"], ["audit"], ["audit", "--format", "json"], ["run"]] {
+            let result = try Bridgekeeper.run(arguments + ["--config", badConfig])
+            // audit looks at the live host (nothing listens on these ports); check and run refuse.
+            #expect(arguments[0] == "audit" || result.status != 0, "\(arguments) accepted the bad config")
+            printed.append(result.output + result.errors)
+        }
+        #expect(printed[0].contains("http://***@127.0.0.1:3253"), "\(printed[0])")
+        #expect(printed[0].contains("token=***"), "\(printed[0])")
+
+        // A daemon at debug level that then reloads the bad config (and keeps the good one).
+        let config = try dir.write("bk.toml", good)
+        let daemon = try Bridgekeeper.start(["run", "--log-level", "debug", "--config", config])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        #expect(daemon.waitForOutput(containing: "ready:", timeout: .seconds(30)), "\(daemon.output)")
+        _ = try dir.write("bk.toml", bad)
+        kill(daemon.process.processIdentifier, SIGHUP)
+        #expect(daemon.waitForOutput(containing: "http://***@127.0.0.1:3253", timeout: .seconds(30)), "\(daemon.output)")
+        let status = try Bridgekeeper.run(["status", "--json", "--config", config])
+        printed.append(status.output + status.errors)
+        daemon.process.terminate()
+        daemon.process.waitUntilExit()
+        printed.append(daemon.output)
+        for (index, text) in printed.enumerated() {
+            for secret in secrets {
+                #expect(!text.contains(secret), "output \(index) shows \(secret): \(text)")
+            }
+        }
+    }
+
+    // MARK: 6. a failed service
+
+    @Test("a service that fails takes the daemon down with its reason, STOPPING=1 and ERRNO=; no loop spins, no ping after it")
+    func aFailedServiceStopsTheDaemon() throws {
+        let taken = try StubHTTPServer(reply: .respond(status: 200, body: ""))
+        let dir = try Scratch()
+        let notify = try NotifySocket(directory: dir.path)
+        defer { notify.stop() }
+        let config = try dir.write("bk.toml", """
+            [supervisor]
+            control = "127.0.0.1:\(taken.port)"
+            state_dir = "\(dir.path)/state"
+
+            [gateway]
+            listen = "127.0.0.1:\(try TestSSHD.freePort())"
+            """)
+        let daemon = try Bridgekeeper.start(
+            ["run", "--config", config], extraEnvironment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+        let exited = daemon.waitForExit(timeout: .seconds(20))
+        if !exited {
+            kill(daemon.process.processIdentifier, SIGKILL)
+            daemon.process.waitUntilExit()
+        }
+        #expect(exited, "the daemon kept running with its control endpoint gone: \(daemon.output)")
+        #expect(daemon.process.terminationStatus == 1)
+        #expect(daemon.output.contains("the control endpoint failed"), "\(daemon.output)")
+        let messages = notify.messages
+        let stopping = messages.firstIndex { $0.has("STOPPING=1") }
+        #expect(stopping != nil, "\(messages.map(\.text))")
+        #expect(messages.contains { $0.has("STOPPING=1") && $0.has("ERRNO=\(EADDRINUSE)") }, "\(messages.map(\.text))")
+        if let stopping {
+            #expect(!messages[stopping...].contains { $0.has("WATCHDOG=1") }, "watchdog pinged after the failure")
+        }
+    }
+
+    // MARK: 7. browsers on the host
+
+    @Test("browser: a foreign Host (DNS rebinding) is 421 on gateway and control, a form or text body is 415, CORS only for listed origins")
+    func aBrowserIsNotAClient() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"])
+        defer { daemon.stop() }
+        var port = daemon.gateway
+        func request(_ head: String, body: String = "", to target: UInt16? = nil) throws -> (status: Int, head: String) {
+            let fd = try TestClient.connect(port: target ?? port, timeout: .seconds(10))
+            defer { close(fd) }
+            let length = body.isEmpty ? "" : "Content-Length: \(body.utf8.count)\r\n"
+            try TestClient.sendAll(fd, Array((head + length + "Connection: close\r\n\r\n" + body).utf8))
+            let text = String(decoding: try TestClient.readToEOF(fd), as: UTF8.self)
+            return (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0, text.components(separatedBy: "\r\n\r\n").first ?? "")
+        }
+        // DNS rebinding: the page's own name reaches 127.0.0.1.
+        #expect(try request("GET /v1/models HTTP/1.1\r\nHost: evil.example:\(port)\r\n").status == 421)
+        #expect(try request("GET /api/dashboard/requests HTTP/1.1\r\nHost: evil.example\r\n").status == 421)
+        #expect(try request("GET /v1/models HTTP/1.1\r\nHost: gw.example.net\r\n").status == 421)
+        for host in ["127.0.0.1:\(port)", "localhost:\(port)", "LOCALHOST"] {
+            #expect(try request("GET /v1/models HTTP/1.1\r\nHost: \(host)\r\n").status == 200, "Host: \(host)")
+        }
+        // CSRF: a form post or a text/plain fetch needs no preflight; neither reaches a bridge.
+        let prompt = #"{"model":"gpt-test","messages":[{"role":"user","content":"spend it"}]}"#
+        for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+            let answer = try request(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: https://evil.example\r\nContent-Type: \(type)\r\n",
+                body: prompt)
+            #expect(answer.status == 415, "Content-Type: \(type)")
+        }
+        let noType = try request("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n", body: prompt)
+        #expect(noType.status == 415)
+        #expect(!bridge.requests.contains { $0.method == "POST" }, "a browser's request reached the bridge")
+        // A JSON fetch needs a preflight, which a foreign origin fails: no CORS headers, ever.
+        let preflight = "OPTIONS /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n"
+        let evil = try request(preflight + "Origin: https://evil.example\r\n")
+        #expect(!evil.head.lowercased().contains("access-control-allow"), "\(evil.head)")
+        let read = try request("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\n")
+        #expect(read.status == 200 && !read.head.lowercased().contains("access-control-allow"), "\(read.head)")
+        // The control endpoint: the status it tells is not for a rebinding page either.
+        let config = try String(contentsOfFile: daemon.config, encoding: .utf8)
+        let control = try #require(config.firstMatch(of: /control = "127\.0\.0\.1:(\d+)"/).flatMap { UInt16($0.1) })
+        #expect(try request("GET /v1/status HTTP/1.1\r\nHost: evil.example\r\n", to: control).status == 421)
+        #expect(try request("GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1:\(control)\r\n", to: control).status == 200)
+        let metrics = try GatewayDaemonTests.get(daemon, "/metrics", token: GatewayDaemonTests.dashboardToken)
+        #expect(metrics.text.contains(#"bridgekeeper_gateway_rejected_total{reason="foreign_host"} 3"#), "\(metrics.text)")
+        #expect(metrics.text.contains(#"bridgekeeper_gateway_rejected_total{reason="not_json"} 4"#), "\(metrics.text)")
+
+        // What a published gateway and a known web app need: their names and origins, listed.
+        let published = try GatewayDaemonTests.start(
+            bridges: [("codex", bridge.url)], routes: ["codex"],
+            gatewayOptions: #"public_hosts = ["gw.example.net"]\#ncors_origins = ["https://app.example.net"]"#)
+        defer { published.stop() }
+        port = published.gateway
+        for host in ["gw.example.net", "GW.example.net.", "127.0.0.1"] {
+            #expect(try request("GET /v1/models HTTP/1.1\r\nHost: \(host)\r\n").status == 200, "Host: \(host)")
+        }
+        #expect(try request("GET /v1/models HTTP/1.1\r\nHost: other.example.net\r\n").status == 421)
+        let listed = try request(preflight + "Origin: https://app.example.net\r\n")
+        #expect(listed.status == 204)
+        #expect(listed.head.lowercased().contains("access-control-allow-origin: https://app.example.net"), "\(listed.head)")
+        let answered = try request("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example.net\r\n")
+        #expect(answered.head.lowercased().contains("access-control-allow-origin: https://app.example.net"), "\(answered.head)")
+        #expect(!(try request(preflight + "Origin: https://evil.example\r\n")).head.lowercased().contains("access-control-allow"))
+    }
+
+    // MARK: 8. slow and greedy clients
+
+    @Test("slow clients: a second request's head dribbled on a kept-alive connection is cut off; beyond max_connections 503; huge heads refused")
+    func slowAndGreedyClients() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"], gatewayOptions: "request_timeout = \"1s\"")
+        defer { daemon.stop() }
+        var port = daemon.gateway
+
+        // One prompt request, then the next head a byte every 200 ms: the idle timeout never fires.
+        let fd = try TestClient.connect(port: port, timeout: .seconds(10))
+        defer { close(fd) }
+        try TestClient.sendAll(fd, Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        var first = ""
+        while !first.contains("\"object\":\"list\"") {
+            let chunk = try TestClient.receive(fd)
+            #expect(!chunk.isEmpty, "closed before the first answer")
+            if chunk.isEmpty { break }
+            first += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(first.hasPrefix("HTTP/1.1 200"))
+        let started = ContinuousClock.now
+        var closed = false
+        for byte in Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".utf8) {
+            if Self.peerClosed(fd) || send(fd, [byte], 1, Int32(MSG_NOSIGNAL)) < 0 {
+                closed = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(closed, "a dribbled second head held the connection open")
+        #expect(ContinuousClock.now - started >= .milliseconds(900), "closed before request_timeout was up")
+
+        let metrics = try GatewayDaemonTests.get(daemon, "/metrics", token: GatewayDaemonTests.dashboardToken)
+        #expect(metrics.text.contains(#"bridgekeeper_gateway_rejected_total{reason="slow_request"} 1"#), "\(metrics.text)")
+
+        // Four connections held open: the fifth is told 503 at once and closed.
+        let limited = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"], gatewayOptions: "max_connections = 4")
+        defer { limited.stop() }
+        port = limited.gateway
+        let held = try (0..<4).map { _ in try TestClient.connect(port: port, timeout: .seconds(10)) }
+        defer { held.forEach { close($0) } }
+        // The gateway counts a connection when it accepts it; a request on each shows they are in.
+        for connection in held {
+            try TestClient.sendAll(connection, Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+            #expect(String(decoding: try TestClient.receive(connection), as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        }
+        let extra = try TestClient.connect(port: port, timeout: .seconds(10))
+        defer { close(extra) }
+        let refused = String(decoding: try TestClient.readToEOF(extra), as: UTF8.self)
+        #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused)")
+        #expect(refused.lowercased().contains("connection: close"), "\(refused)")
+        #expect(refused.contains("too_many_connections"), "\(refused)")
+        held.forEach { close($0) }
+        // Once the gateway has seen them close, it serves again.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while (try? GatewayDaemonTests.get(limited, "/v1/models").status) != 200 && ContinuousClock.now < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(try GatewayDaemonTests.get(limited, "/v1/models").status == 200)
+
+        // A head larger than the gateway takes (32 KiB) is not served.
+        let big = try TestClient.connect(port: port, timeout: .seconds(10))
+        defer { close(big) }
+        let padding = String(repeating: "a", count: 40 << 10)
+        try? TestClient.sendAll(big, Array("GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: \(padding)\r\n\r\n".utf8))
+        let answer = String(decoding: (try? TestClient.readToEOF(big)) ?? [], as: UTF8.self)
+        #expect(!answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(200))")
+
+        let refusals = try GatewayDaemonTests.get(limited, "/metrics", token: GatewayDaemonTests.dashboardToken)
+        #expect(refusals.text.contains(#"bridgekeeper_gateway_rejected_total{reason="too_many_connections"} 1"#), "\(refusals.text)")
+    }
+
+    /// Whether the peer has closed `fd` (readable, and a peek reads nothing).
+    static func peerClosed(_ fd: Int32) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&descriptor, 1, 0) > 0 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) <= 0
+    }
+
+    // MARK: 12. Responses history
+
+    @Test("previous_response_id continues only the same key's responses: another key's id is not found")
+    func aConversationBelongsToItsKey() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"], clientKeys: Self.keys)
+        defer { daemon.stop() }
+        let result = try PythonClient.run(
+            """
+            import json, openai
+            base = 'http://127.0.0.1:\(daemon.gateway)/v1'
+            alice = openai.OpenAI(base_url=base, api_key='\(Self.alice)')
+            bob = openai.OpenAI(base_url=base, api_key='\(Self.bob)')
+            first = alice.responses.create(model='gpt-test', input='my password is hunter2')
+            out = {}
+            try:
+                bob.responses.create(model='gpt-test', previous_response_id=first.id, input='what did I say?')
+            except openai.BadRequestError as e:
+                out['bob'] = [e.status_code, e.body.get('code')]
+            out['alice'] = alice.responses.create(model='gpt-test', previous_response_id=first.id, input='what did I say?').status
+            print(json.dumps(out))
+            """)
+        let out = try result.jsonObject()
+        #expect(out["bob"] as? [AnyHashable] == [400, "previous_response_not_found"])
+        #expect(out["alice"] as? String == "completed")
+        let posts = bridge.requests.filter { $0.method == "POST" }.map(\.body)
+        #expect(posts.count == 2, "bob's request reached the bridge")
+        #expect(posts.last?.contains("hunter2") == true, "alice's continuation lost her conversation")
+    }
+}
+
+/// A listener on `[::1]:port` counting the connections it accepts: a squatter on the IPv6 side of a
+/// bridge's port.
+final class LoopbackV6Squatter: @unchecked Sendable {
+    // `lock` guards `count`.
+    let port: UInt16
+    private let fd: Int32
+    private let lock = NSLock()
+    private var count = 0
+
+    init(port: UInt16) throws {
+        self.port = port
+        fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_port = port.bigEndian
+        address.sin6_addr = in6addr_loopback
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0 }
+        }
+        guard fd >= 0, bound, listen(fd, 16) == 0 else { throw TestClient.Failure("cannot listen on [::1]:\(port): \(String(cString: strerror(errno)))") }
+        let thread = Thread { [self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                lock.withLock { count += 1 }
+                close(client)
+            }
+        }
+        thread.start()
+    }
+
+    var accepted: Int { lock.withLock { count } }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}
+
+/// A process of another user listening on a loopback port, counting what it accepts (it prints one
+/// line per connection): a local user squatting a tunnel's port.
+final class SquatterProcess {
+    private let process = Process()
+    private let output = Pipe()
+
+    init(port: UInt16, user: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        let script = """
+            import socket, sys
+            s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(16)
+            print('listening', flush=True)
+            while True:
+                c, _ = s.accept(); print('connection', flush=True); c.close()
+            """
+        process.arguments = ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script]
+        process.standardOutput = output
+        try process.run()
+        let first = output.fileHandleForReading.availableData
+        guard String(decoding: first, as: UTF8.self).contains("listening") else {
+            throw TestClient.Failure("the squatter did not start listening on \(port)")
+        }
+    }
+
+    /// Stops it; how many connections it accepted.
+    @discardableResult
+    func stopAndCount() -> Int {
+        if process.isRunning {
+            // SIGKILL: a child of the test runner inherits its blocked signals, SIGTERM among them.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let collected = output.fileHandleForReading.readDataToEndOfFile()
+        return String(decoding: collected, as: UTF8.self).components(separatedBy: "connection").count - 1
+    }
+}
