@@ -325,6 +325,10 @@ private struct ConfigurationReader {
         return value
     }
 
+    /// The longest duration any key takes: longer waits are mistakes, and far longer ones
+    /// overflowed the conversions to timers ("3000000h" trapped on the first connection).
+    static let longestDuration = Duration.seconds(24 * 3600)
+
     private func duration(_ table: TOMLReader, _ key: String) -> Duration? {
         guard let raw = table.value(key) else { return nil }
         guard case .string(let text) = raw.kind else {
@@ -333,6 +337,10 @@ private struct ConfigurationReader {
         }
         guard let value = Duration(configText: text), value > .zero else {
             table.problem(key, "'\(text.prefix(32))' is not a duration; expected a positive number with a unit ms, s, m or h, e.g. \"10s\"")
+            return nil
+        }
+        guard value <= Self.longestDuration else {
+            table.problem(key, "'\(text.prefix(32))' is longer than 24h, the longest duration accepted")
             return nil
         }
         return value

@@ -13,14 +13,25 @@ extension TOMLParser {
             }
             return TOMLValue(.string(try parseLiteralString()), line: valueLine)
         case UInt8(ascii: "[")?:
+            try enterNesting()
+            defer { depth -= 1 }
             return TOMLValue(.array(try parseArray()), line: valueLine)
         case UInt8(ascii: "{")?:
+            try enterNesting()
+            defer { depth -= 1 }
             return TOMLValue(.table(try parseInlineTable()), line: valueLine)
         case nil, UInt8(ascii: "\n")?, UInt8(ascii: "\r")?, UInt8(ascii: "#")?:
             throw error("expected a value")
         default:
             return TOMLValue(try parseScalar(), line: valueLine)
         }
+    }
+
+    private mutating func enterNesting() throws(TOMLParseError) {
+        guard depth < Self.maximumDepth else {
+            throw error("arrays and inline tables nest deeper than \(Self.maximumDepth) levels")
+        }
+        depth += 1
     }
 
     // MARK: Strings

@@ -1,10 +1,15 @@
 /// Recursive-descent TOML parser over UTF-8 bytes. Builds a mutable tree of `TableNode`s, then
 /// freezes it into `TOMLTable` values.
 struct TOMLParser {
+    /// How deep the tree may get, counting arrays, inline tables and the parts of dotted keys:
+    /// far beyond any config, and short of the stack (a value nested 100,000 deep crashed `check`).
+    static let maximumDepth = 64
+
     var bytes: [UInt8]
     var pos = 0
     var line = 1
     var lineStart = 0
+    var depth = 0
 
     init(_ text: String) {
         bytes = Array(text.utf8)
@@ -102,6 +107,9 @@ struct TOMLParser {
         let path = try parseKeyPath()
         try expect("=", "after the key '\(path.joined(separator: "."))'")
         skipWhitespace()
+        // A dotted key's tables are levels of the tree as much as inline tables are.
+        depth += path.count - 1
+        defer { depth -= path.count - 1 }
         let value = try parseValue()
         var node = table
         for key in path.dropLast() {
@@ -121,6 +129,10 @@ struct TOMLParser {
         while true {
             skipWhitespace()
             path.append(try parseKey())
+            // Each part is a table level; with the values' nesting, that bounds the tree's depth.
+            guard depth + path.count <= Self.maximumDepth else {
+                throw error("a key path nests deeper than \(Self.maximumDepth) levels")
+            }
             skipWhitespace()
             guard peek() == UInt8(ascii: ".") else { return path }
             advance()

@@ -72,6 +72,10 @@ import Testing
         ("[[t]]\n[t]", 2, "already defined"),
         ("a = 1_", 1, "not a valid value"),
         ("a = \"x\u{01}\"", 1, "control character"),
+        ("a = " + String(repeating: "[", count: 100_000), 1, "deeper than 64 levels"),
+        ("a = " + String(repeating: "{b = ", count: 100_000), 1, "deeper than 64 levels"),
+        ("[" + Array(repeating: "k", count: 100_000).joined(separator: ".") + "]", 1, "deeper than 64 levels"),
+        ("a = " + String(repeating: "{ b.c.d.e.f.g.h.i = ", count: 10), 1, "deeper than 64 levels"),
     ])
     func errorsNameTheLine(text: String, line: Int, fragment: String) {
         #expect {
@@ -80,5 +84,10 @@ import Testing
             guard let error = error as? TOMLParseError else { return false }
             return error.line == line && error.message.contains(fragment)
         }
+    }
+
+    @Test func nestingUpToTheLimitParses() throws {
+        let text = "a = " + String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        #expect(throws: Never.self) { try TOMLDocument(parsing: text) }
     }
 }
