@@ -510,6 +510,59 @@ struct AttackTests {
         return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) <= 0
     }
 
+    // MARK: 11. crashes from input
+
+    @Test("hostile config values are errors naming the key, never a crash", arguments: [
+        ("a = " + String(repeating: "[", count: 100_000), "deeper than 64 levels"),
+        ("[" + Array(repeating: "k", count: 100_000).joined(separator: ".") + "]", "deeper than 64 levels"),
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nrequest_timeout = \"3000000h\"", "gateway.request_timeout"),
+        ("[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nuser = \"root\"\nkeepalive = \"999999999h\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:3353\"", "tunnels[0].keepalive"),
+        ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"1h1h1h1h1h\"", "gateway.ping_interval"),
+    ])
+    func hostileConfigValuesAreErrors(text: String, named: String) throws {
+        let dir = try Scratch()
+        let config = try dir.write("bk.toml", "[supervisor]\ncontrol = \"127.0.0.1:4099\"\n" + text)
+        for command in ["check", "run"] {
+            let result = try Bridgekeeper.run([command, "--config", config])
+            #expect(result.status == 2, "\(command): \(result.status) \(result.errors.prefix(300))")
+            #expect(result.errors.contains(named), "\(command): \(result.errors.prefix(300))")
+        }
+    }
+
+    @Test("status against a control endpoint that answers garbage says so and exits 2", arguments: [
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7fffffffffffffff\r\nabc\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n{\"tunnels",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]",
+        "garbage\r\n\r\n",
+        "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n",
+    ])
+    func aMalformedStatusAnswerIsAnError(answer: String) throws {
+        let impostor = try StubHTTPServer(reply: .raw(answer))
+        let dir = try Scratch()
+        let config = try dir.write("bk.toml", "[supervisor]\ncontrol = \"127.0.0.1:\(impostor.port)\"\n")
+        let result = try Bridgekeeper.run(["status", "--config", config])
+        #expect(result.status == 2, "\(result.status): \(result.output)\(result.errors)")
+        #expect(result.errors.contains("127.0.0.1:\(impostor.port)"), "\(result.errors)")
+    }
+
+    @Test("a reload with a config that would have crashed the parser is refused, and the daemon runs on")
+    func aHostileReloadKeepsTheDaemon() throws {
+        let dir = try Scratch()
+        let control = try TestSSHD.freePort()
+        let text = "[supervisor]\ncontrol = \"127.0.0.1:\(control)\"\nstate_dir = \"\(dir.path)/state\"\n"
+        let config = try dir.write("bk.toml", text)
+        let copy = try dir.write("copy.toml", text)
+        let daemon = try Bridgekeeper.start(["run", "--config", config])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        #expect(daemon.waitForOutput(containing: "ready:", timeout: .seconds(30)), "\(daemon.output)")
+        _ = try dir.write("bk.toml", "a = " + String(repeating: "[", count: 100_000))
+        kill(daemon.process.processIdentifier, SIGHUP)
+        #expect(daemon.waitForOutput(containing: "deeper than 64 levels", timeout: .seconds(30)), "\(daemon.output)")
+        #expect(daemon.process.isRunning)
+        #expect(try Bridgekeeper.run(["status", "--config", copy]).status != 2, "the daemon stopped answering")
+    }
+
     // MARK: 12. Responses history
 
     @Test("previous_response_id continues only the same key's responses: another key's id is not found")

@@ -16,6 +16,8 @@ public final class StubHTTPServer: @unchecked Sendable {
         case closeWithoutReply
         /// Reads the request and never answers (until the client gives up or the server stops).
         case silent
+        /// Writes these bytes as the whole answer, well formed or not, and closes.
+        case raw(String)
     }
 
     /// One request as received.
@@ -71,6 +73,8 @@ public final class StubHTTPServer: @unchecked Sendable {
             return
         case .silent:
             while let chunk = try? TestClient.receive(fd), !chunk.isEmpty {}
+        case .raw(let text):
+            try? TestClient.sendAll(fd, Array(text.utf8))
         }
     }
 }
