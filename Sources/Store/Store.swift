@@ -31,6 +31,7 @@ public final class Store: Sendable {
         let directory = directory.isEmpty ? "." : directory
         path = directory.hasSuffix("/") ? directory + Self.fileName : directory + "/" + Self.fileName
         try Self.checkAccess(directory: directory, file: path)
+        try Self.makePrivate(directory: directory, file: path)
 
         var configuration = Configuration()
         configuration.label = "bridgekeeper.store"
@@ -44,6 +45,30 @@ public final class Store: Sendable {
             throw StoreError("cannot open the database", path: path, error: error)
         }
         try migrate(upTo: lastMigration)
+    }
+
+    /// The ledger and incidents are nobody else's business: the directory becomes 0700 (when it is
+    /// ours) and the database 0600 before SQLite opens it, whatever the umask; SQLite gives the
+    /// -wal and -shm files it creates the database's mode, and existing ones are made 0600 too.
+    private static func makePrivate(directory: String, file: String) throws(StoreError) {
+        var info = stat()
+        if stat(directory, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 {
+            guard chmod(directory, info.st_mode & 0o700) == 0 else {
+                throw StoreError(.notWritable, path: directory, "cannot make the state directory private (mode 0700): \(String(cString: strerror(errno)))")
+            }
+        }
+        let fd = open(file, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StoreError(.cannotOpen, path: file, "cannot create the database file: \(String(cString: strerror(errno)))")
+        }
+        let privateNow = fchmod(fd, 0o600) == 0
+        close(fd)
+        guard privateNow else {
+            throw StoreError(.notWritable, path: file, "cannot make the database file private (mode 0600): \(String(cString: strerror(errno)))")
+        }
+        for companion in [file + "-wal", file + "-shm"] where access(companion, F_OK) == 0 {
+            _ = chmod(companion, 0o600)
+        }
     }
 
     private static func checkAccess(directory: String, file: String) throws(StoreError) {

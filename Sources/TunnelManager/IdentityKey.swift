@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// What an identity file holds, found without ever printing its contents: libssh2 1.10 signs with
 /// ed25519 and ecdsa keys, but only with `ssh-rsa` (SHA-1) for RSA, which OpenSSH ≥ 8.8 refuses.
@@ -6,6 +7,14 @@ enum IdentityKey {
     /// Checks that `path` holds an unencrypted ed25519 or ecdsa private key; throws `auth_failed`
     /// with a sentence saying what is wrong and what to do otherwise.
     static func check(path: String) throws(TunnelFailure) -> String {
+        // As OpenSSH (sshkey_perm_ok): a key of ours that others may read is not used.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            throw TunnelFailure(
+                .authFailed,
+                "identity_file \(path) is accessible by others (mode 0\(mode)); a private key must be readable by its owner only: chmod 600 \(path)")
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)

@@ -563,6 +563,50 @@ struct AttackTests {
         #expect(try Bridgekeeper.run(["status", "--config", copy]).status != 2, "the daemon stopped answering")
     }
 
+    // MARK: 13. files
+
+    @Test("files: with umask 022 the state directory is 0700 and the database, WAL and SHM 0600; a key others can read is refused")
+    func stateAndKeysArePrivate() throws {
+        let dir = try Scratch()
+        let state = dir.path + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let key = dir.path + "/key"
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key]
+        try keygen.run()
+        keygen.waitUntilExit()
+        chmod(key, 0o644)
+        let config = try dir.write("bk.toml", """
+            [supervisor]
+            control = "127.0.0.1:\(try TestSSHD.freePort())"
+            state_dir = "\(state)"
+
+            [[tunnels]]
+            name = "home"
+            mode = "reverse"
+            server = "tunnel@127.0.0.1:9"
+            identity_file = "\(key)"
+            known_hosts = "\(try dir.write("known_hosts", ""))"
+              [[tunnels.forwards]]
+              listen = "127.0.0.1:3353"
+              target = "127.0.0.1:3253"
+            """)
+        let daemon = try Bridgekeeper.start(["run", "--config", config], launcher: ["/bin/sh", "-c", #"umask 022 && exec "$@""#, "sh"])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        #expect(daemon.waitForOutput(containing: "ready:", timeout: .seconds(30)), "\(daemon.output)")
+        #expect(daemon.waitForOutput(containing: "chmod 600", timeout: .seconds(30)), "\(daemon.output)")
+        let status = try Bridgekeeper.run(["status", "--json", "--config", config])
+        #expect(status.output.contains("auth_failed"), "\(status.output)")
+        func mode(_ path: String) -> Int? {
+            (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil
+        }
+        #expect(mode(state) == 0o700)
+        for file in ["bridgekeeper.sqlite", "bridgekeeper.sqlite-wal", "bridgekeeper.sqlite-shm"] {
+            #expect(mode(state + "/" + file) == 0o600, "\(file): \(String(mode(state + "/" + file) ?? 0, radix: 8))")
+        }
+    }
+
     // MARK: 12. Responses history
 
     @Test("previous_response_id continues only the same key's responses: another key's id is not found")

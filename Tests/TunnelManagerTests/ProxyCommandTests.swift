@@ -112,9 +112,11 @@ struct ProxyCommandTests {
             return file
         }
 
+        /// A file of the owner's only, as key files are.
         func write(_ name: String, _ text: String) throws -> String {
             let file = "\(path)/\(name)"
             try text.write(toFile: file, atomically: true, encoding: .utf8)
+            chmod(file, 0o600)
             return file
         }
     }
@@ -177,6 +179,16 @@ struct ProxyCommandTests {
         Self.expectRefused(ed25519, mentioning: ["passphrase", ed25519])
         let pem = try keys.make("ecdsa-pem-locked", ["-t", "ecdsa", "-b", "256", "-m", "PEM"], passphrase: "correct horse battery")
         Self.expectRefused(pem, mentioning: ["passphrase"])
+    }
+
+    @Test("a key others may read or write is refused as OpenSSH refuses it, naming the mode", arguments: [0o644, 0o640, 0o604, 0o620])
+    func refusesAnOpenKey(mode: Int) throws {
+        let keys = try KeyDirectory()
+        let key = try keys.make("ed25519", ["-t", "ed25519"])
+        chmod(key, mode_t(mode))
+        Self.expectRefused(key, mentioning: [key, "0" + String(mode, radix: 8), "chmod 600"])
+        chmod(key, 0o400)
+        #expect(throws: Never.self) { try IdentityKey.check(path: key) }
     }
 
     @Test("a missing file is refused naming the path")
