@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 
 /// What a bridge's answer says in its own words: whether it asks for auth, and its message.
 /// Bridges answer in many shapes; these are the ones seen in the wild:
@@ -7,7 +8,7 @@ import Foundation
 struct BridgeMessage {
     /// Whether a `status`, `state` or `error` field (or `error.code`/`error.type`) says auth_required.
     let saysAuthRequired: Bool
-    /// The bridge's message, trimmed to one line of at most 300 characters.
+    /// The bridge's message, cleaned to one line of at most 300 characters.
     let message: String?
 
     init(body: [UInt8]) {
@@ -29,10 +30,9 @@ struct BridgeMessage {
         }
     }
 
+    /// The bridge's words as ``UntrustedText`` (one line, no control characters, 300 at most).
     private static func oneLine(_ text: String) -> String? {
-        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .joined(separator: " ")
-        guard !line.isEmpty else { return nil }
-        return line.count > 300 ? String(line.prefix(299)) + "…" : line
+        let line = UntrustedText.clean(text, limit: 300)
+        return line.isEmpty ? nil : line
     }
 }

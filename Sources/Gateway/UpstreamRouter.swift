@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Policy
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
@@ -120,14 +121,17 @@ struct UpstreamRouter: Sendable {
         return message(in: Data(body.readableBytesView))
     }
 
-    /// The bridge's own message in an error body.
+    /// The bridge's own message in an error body, as ``UntrustedText`` (one line, 300 at most).
     static func message(in bytes: Data) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return text.isEmpty || text.contains("<") ? nil : String(text.prefix(300))
+        let said: String?
+        if let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] {
+            let nested = object["error"] as? [String: Any]
+            let candidates: [Any?] = [nested?["message"], object["message"], object["hint"], object["detail"], object["error"]]
+            said = candidates.lazy.compactMap { $0 as? String }.first { !$0.isEmpty }
+        } else {
+            let text = String(decoding: bytes, as: UTF8.self)
+            said = text.contains("<") ? nil : text
         }
-        let nested = object["error"] as? [String: Any]
-        let candidates: [Any?] = [nested?["message"], object["message"], object["hint"], object["detail"], object["error"]]
-        return candidates.lazy.compactMap { $0 as? String }.first { !$0.isEmpty }
+        return said.map { UntrustedText.clean($0, limit: 300) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 }

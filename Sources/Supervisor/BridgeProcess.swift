@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import Glibc
 import Logging
 
@@ -141,7 +142,10 @@ final class BridgeProcess {
         outputs.remove(at: index)
     }
 
+    /// Logs a line of the bridge's output, cleaned: it is untrusted text bound for a terminal or
+    /// the journal.
     private func log(_ line: String, stream: String) {
+        let line = UntrustedText.clean(line, limit: 2000)
         guard !line.isEmpty else { return }
         logger.info("\(line)", metadata: ["stream": "\(stream)", "pid": "\(pid)"])
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Policy
 import Synchronization
 
 /// A running ProxyCommand (such as `cloudflared access ssh --hostname %h`) whose stdin and stdout
@@ -85,9 +86,12 @@ final class ProxyCommand: Sendable {
                     break
                 }
                 pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
+                // A line is what ends in a newline, or 16 KiB of text without one.
+                while let end = pending.firstIndex(of: 0x0A) ?? (pending.count >= 16384 ? pending.startIndex + 16384 : nil) {
+                    let raw = pending[pending.startIndex..<end]
+                    pending.removeSubrange(pending.startIndex..<min(end + 1, pending.endIndex))
+                    // The command's words reach logs and the tunnel's status: untrusted text.
+                    let line = UntrustedText.clean(String(decoding: raw, as: UTF8.self), limit: 500)
                     guard !line.isEmpty else { continue }
                     logger.warning("proxy_command: \(line)")
                     self.lastError.withLock { $0 = line }

@@ -1,4 +1,5 @@
 public import Foundation
+import Policy
 
 /// A snapshot of one tunnel, as `bridgekeeper status` shows it.
 public struct TunnelStatus: Sendable, Codable, Equatable {
@@ -42,7 +43,8 @@ public struct TunnelStatus: Sendable, Codable, Equatable {
         if state != self.state { since = Date() }
         self.state = state
         self.failure = failure
-        self.reason = reason
+        // Reasons quote the server (disconnect messages, debug messages) and proxy commands.
+        self.reason = reason.map { UntrustedText.clean($0, limit: 1000) }
         retryAt = nil
     }
 

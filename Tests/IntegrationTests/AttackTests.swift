@@ -510,6 +510,62 @@ struct AttackTests {
         return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) <= 0
     }
 
+    // MARK: 10. a hostile bridge's words
+
+    @Test("a bridge's and a proxy's words reach status, the database, the log and webhooks without escapes or control characters, and capped")
+    func untrustedTextIsCleaned() throws {
+        let escapes = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{1B}[31m"
+        let hostile = escapes + "Sign in\r\nagain" + String(repeating: " x", count: 5000)
+        let body = try String(decoding: JSONSerialization.data(withJSONObject: ["status": "auth_required", "message": hostile]), as: UTF8.self)
+        let bridge = try StubHTTPServer(reply: .respond(status: 401, body: body))
+        let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
+        let dir = try Scratch()
+        let port = try TestSSHD.freePort()
+        let key = dir.path + "/key"
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key]
+        try keygen.run()
+        keygen.waitUntilExit()
+        let config = try dir.write("bk.toml", try NotificationDaemonTests.config(state: dir.path + "/state", bridge: bridge.url, webhook: receiver.url) + """
+
+            [[bridges]]
+            name = "managed"
+            url = "http://127.0.0.1:\(port)"
+            api = "openai"
+            command = ["/bin/sh", "-c", "printf '\\\\033]0;pwned\\\\007\\\\033[2Jmanaged says hello\\\\n'; exec sleep 600"]
+
+            [[tunnels]]
+            name = "t"
+            mode = "reverse"
+            server = "tunnel@127.0.0.1:9"
+            identity_file = "\(key)"
+            known_hosts = "\(try dir.write("known_hosts", ""))"
+            proxy_command = "printf '\\\\033[2J\\\\033]0;pwned\\\\007proxy says no\\\\n' >&2; exit 1"
+              [[tunnels.forwards]]
+              listen = "127.0.0.1:3353"
+              target = "127.0.0.1:3253"
+            """)
+        let daemon = try Bridgekeeper.start(["run", "--config", config])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        try NotificationDaemonTests.waitFor("the notice") { !receiver.requests.isEmpty }
+        #expect(daemon.waitForOutput(containing: "managed says hello", timeout: .seconds(30)), "\(daemon.output)")
+        #expect(daemon.waitForOutput(containing: "proxy says no", timeout: .seconds(30)), "\(daemon.output)")
+        let text = try Bridgekeeper.run(["status", "--config", config]).output
+        let json = try Bridgekeeper.run(["status", "--json", "--config", config]).output
+        daemon.process.terminate()
+        daemon.process.waitUntilExit()
+        let stored = try Store(directory: dir.path + "/state").probes(bridge: "m365", limit: 1).first?.message ?? ""
+        #expect(stored.hasPrefix("Sign in again x x"), "\(stored.prefix(80))")
+        #expect(stored.count <= 300)
+        #expect(text.contains("Sign in again"), "\(text)")
+        #expect(json.contains("proxy says no"), "\(json)")
+        for (name, output) in [("status", text), ("status --json", json), ("database", stored), ("log", daemon.output), ("webhook", receiver.requests.map(\.body).joined())] {
+            #expect(!output.contains("\u{1B}") && !output.contains("\u{07}") && !output.contains("pwned"), "\(name) carries an escape sequence")
+            #expect(!output.contains("\\u001b") && !output.contains("\\u0007"), "\(name) carries an escaped escape sequence")
+        }
+    }
+
     // MARK: 11. crashes from input
 
     @Test("hostile config values are errors naming the key, never a crash", arguments: [
@@ -581,6 +637,9 @@ struct AttackTests {
             [supervisor]
             control = "127.0.0.1:\(try TestSSHD.freePort())"
             state_dir = "\(state)"
+
+            [gateway]
+            listen = "127.0.0.1:\(try TestSSHD.freePort())"
 
             [[tunnels]]
             name = "home"
