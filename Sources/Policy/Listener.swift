@@ -1,7 +1,13 @@
 import Glibc
 
-/// A listening TCP socket seen in `/proc/net/tcp` or `/proc/net/tcp6`.
+/// A listening TCP socket seen in `/proc/net/tcp` or `/proc/net/tcp6`, or a bound UDP socket (one
+/// that receives datagrams sent to its port) seen in `/proc/net/udp` or `/proc/net/udp6`.
 public struct Listener: Sendable, Hashable, CustomStringConvertible {
+    /// TCP or UDP.
+    public enum Transport: String, Sendable, Hashable {
+        case tcp, udp
+    }
+
     /// The local address it listens on.
     public let address: IPAddress
     /// The local port.
@@ -10,30 +16,35 @@ public struct Listener: Sendable, Hashable, CustomStringConvertible {
     public let inode: UInt64
     /// The owner's uid.
     public let uid: UInt32
+    /// TCP or UDP.
+    public var transport: Transport = .tcp
 
     /// Whether only loopback peers can reach it.
     public var isLoopbackOnly: Bool { address.addressClass == .loopback }
 
-    /// `127.0.0.1:4000` or `[::]:4000`.
+    /// `127.0.0.1:4000` or `[::]:4000`; a UDP socket says so: `udp 0.0.0.0:5353`.
     public var description: String {
-        switch address {
-        case .v4: "\(address):\(port)"
-        case .v6: "[\(address)]:\(port)"
-        }
+        let endpoint =
+            switch address {
+            case .v4: "\(address):\(port)"
+            case .v6: "[\(address)]:\(port)"
+            }
+        return transport == .udp ? "udp " + endpoint : endpoint
     }
 
     /// The listeners in `procRoot/net/tcp` and `procRoot/net/tcp6`, each file read to its end;
     /// `unreadable` names a file that could not be read (`tcp6` is absent, not unreadable, on a host
     /// without IPv6). Foundation's `String(contentsOfFile:)` stops after the first 4 KiB of a procfs
     /// file (about 27 sockets), which hid every listener past them on a busy host.
-    public static func readProcNet(procRoot: String = "/proc") -> (listeners: [Listener], unreadable: [String]) {
+    /// With `udp`, bound UDP sockets from `udp` and `udp6` as well.
+    public static func readProcNet(procRoot: String = "/proc", udp: Bool = false) -> (listeners: [Listener], unreadable: [String]) {
         var listeners: [Listener] = []
         var unreadable: [String] = []
-        for table in ["tcp", "tcp6"] {
+        for table in ["tcp", "tcp6"] + (udp ? ["udp", "udp6"] : []) {
             let path = "\(procRoot)/net/\(table)"
             if let text = readWhole(path) {
-                listeners += parseProcNet(text)
-            } else if table == "tcp" || access(path, F_OK) == 0 {
+                listeners += table.hasPrefix("udp") ? parseProcNet(text, transport: .udp) : parseProcNet(text)
+            } else if table == "tcp" || table == "udp" || access(path, F_OK) == 0 {
                 unreadable.append(path)
             }
         }
@@ -61,16 +72,19 @@ public struct Listener: Sendable, Hashable, CustomStringConvertible {
     /// Parses the text of `/proc/net/tcp` or `/proc/net/tcp6`, keeping sockets in LISTEN state.
     /// Addresses there are the kernel's in-memory (network-order) bytes printed as native-endian
     /// 32-bit words, so they are decoded through this machine's byte order.
-    public static func parseProcNet(_ text: String) -> [Listener] {
+    /// With `transport` `.udp` (the text of `/proc/net/udp{,6}`), the sockets kept are the bound,
+    /// unconnected ones (state 07 with a port): those that take datagrams from anyone.
+    public static func parseProcNet(_ text: String, transport: Transport = .tcp) -> [Listener] {
         text.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 10, fields[3] == "0A" else { return nil }
+            guard fields.count >= 10, fields[3] == (transport == .tcp ? "0A" : "07") else { return nil }
             let local = fields[1].split(separator: ":")
             guard local.count == 2, let port = UInt16(local[1], radix: 16),
                 let address = decodeProcAddress(local[0]),
                 let uid = UInt32(fields[7]), let inode = UInt64(fields[9])
             else { return nil }
-            return Listener(address: address, port: port, inode: inode, uid: uid)
+            guard transport == .tcp || port != 0 else { return nil }
+            return Listener(address: address, port: port, inode: inode, uid: uid, transport: transport)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Policy
 import Glibc
 import Logging
+import TunnelManager
 
 /// One run of a managed bridge's command: a child in its own process group, with stdin from
 /// `/dev/null` and stdout and stderr on sockets that the owning thread reads into the log.
@@ -24,11 +25,11 @@ final class BridgeProcess {
         var lines = LineBuffer()
     }
 
-    /// Spawns `command` (`command[0]` is the program: a path, or a name looked up in `PATH`) with
-    /// this process's environment, default signal dispositions and an empty signal mask.
+    /// Spawns `command` (`command[0]` is the program: a path, or a name looked up in the daemon's
+    /// `PATH`) with `environment`, default signal dispositions and an empty signal mask.
     ///
     /// - Throws: a message naming the program when it cannot be started.
-    init(command: [String], logger: Logger) throws(SpawnFailure) {
+    init(command: [String], environment: ChildEnvironment, logger: Logger) throws(SpawnFailure) {
         guard let program = command.first, !program.isEmpty else { throw SpawnFailure(message: "cannot start an empty command") }
         var outputPipe: [Int32] = [-1, -1]
         var errorPipe: [Int32] = [-1, -1]
@@ -58,10 +59,11 @@ final class BridgeProcess {
         let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let status =
+        let status = environment.withEnvp { envp in
             program.contains("/")
-            ? ProcessGroupSpawn.withAttributes { posix_spawn(&child, program, &actions, $0, argv, environ) }
-            : ProcessGroupSpawn.withAttributes { posix_spawnp(&child, program, &actions, $0, argv, environ) }
+                ? ProcessGroupSpawn.withAttributes { posix_spawn(&child, program, &actions, $0, argv, envp) }
+                : ProcessGroupSpawn.withAttributes { posix_spawnp(&child, program, &actions, $0, argv, envp) }
+        }
         close(outputPipe[1])
         close(errorPipe[1])
         guard status == 0 else {

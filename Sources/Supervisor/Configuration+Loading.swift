@@ -122,6 +122,12 @@ private struct ConfigurationReader {
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-") }
     }
 
+    /// Whether `text` is an environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+    static func isVariableName(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter || first == "_" else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
     /// Whether `text` is a browser origin: `http` or `https`, `://`, a host (name or address) and an
     /// optional port, nothing after.
     private static func isOrigin(_ text: String) -> Bool {
@@ -211,6 +217,19 @@ private struct ConfigurationReader {
         }
         let command = table.strings("command")?.map(\.value)
         if command?.isEmpty == true { table.problem("command", "is empty; give the program and its arguments, or leave it out") }
+        var environment: [String: String] = [:]
+        if let envTable = table.table("env") {
+            if command == nil { table.problem("env", "is the environment of a managed bridge; it takes effect only with 'command'") }
+            for name in envTable.keys {
+                guard let value = envTable.string(name) else { continue }
+                guard Self.isVariableName(name) else {
+                    envTable.problem(name, "'\(name.prefix(32))' is not a variable name; expected letters, digits and '_', not starting with a digit")
+                    continue
+                }
+                environment[name] = value.value
+            }
+            envTable.finish()
+        }
         let probeTable = table.table("probe")
         defer { probeTable?.finish() }
         let probePath = probeTable?.string("path")
@@ -224,7 +243,7 @@ private struct ConfigurationReader {
         let probe = Configuration.Probe(path: probePath?.value ?? api.defaultProbePath, interval: interval, timeout: timeout)
         return Configuration.Bridge(
             name: name, url: url, api: api, tunnel: tunnel, subscription: subscription, responses: responses?.value ?? false,
-            command: command, probe: probe, line: table.line)
+            command: command, environment: environment, probe: probe, line: table.line)
     }
 
     private func readModel(_ table: TOMLReader) -> Configuration.Model? {

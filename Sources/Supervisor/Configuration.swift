@@ -142,6 +142,8 @@ public struct Configuration: Sendable {
         public let responses: Bool
         /// A managed bridge process, if bridgekeeper should run it.
         public let command: [String]?
+        /// Variables for the managed bridge's environment (`[bridges.env]`), besides PATH, HOME and LANG.
+        public let environment: [String: String]
         /// How it is probed.
         public let probe: Probe
         /// The line of the `[[bridges]]` header.

@@ -10,8 +10,8 @@ public struct ExposureCheckSchedule: Sendable, Equatable {
     /// The interval between checks after that.
     public let slowInterval: Duration
 
-    /// Every 250 ms for the first 5 s, then every 5 s.
-    public init(fastInterval: Duration = .milliseconds(250), fastPeriod: Duration = .seconds(5), slowInterval: Duration = .seconds(5)) {
+    /// Every 250 ms for the first 5 s, then every second.
+    public init(fastInterval: Duration = .milliseconds(250), fastPeriod: Duration = .seconds(5), slowInterval: Duration = .seconds(1)) {
         precondition(fastInterval > .zero && slowInterval > .zero, "exposure check intervals must be positive")
         self.fastInterval = fastInterval
         self.fastPeriod = fastPeriod

@@ -31,6 +31,10 @@ public final class ManagedBridge: Sendable {
     private let grace = Mutex<Duration>(.seconds(5))
     private let wake = StopSignal()
     private let done = DispatchSemaphore(value: 0)
+    private let environment: ChildEnvironment
+    /// `BRIDGEKEEPER_MANAGED=<daemon pid>:<name>`, in the environment of everything the command
+    /// starts: how the scan finds a process that double-forked and left the group and the tree.
+    let marker: String
 
     private enum Lifecycle {
         case idle, started, stopping, closed
@@ -56,11 +60,16 @@ public final class ManagedBridge: Sendable {
     ///   - onChange: called with every new state, in order, on the bridge's thread; keep it short and
     ///     never call ``stop(grace:)`` from it (stop waits for that thread).
     public init(
-        name: String, command: [String], logger: Logger, procRoot: String = "/proc", checks: ExposureCheckSchedule = ExposureCheckSchedule(),
+        name: String, command: [String], environment: ChildEnvironment = .ofThisProcess(),
+        logger: Logger, procRoot: String = "/proc", checks: ExposureCheckSchedule = ExposureCheckSchedule(),
         backoff: Backoff = Backoff(), onChange: @escaping @Sendable (ManagedBridgeState) -> Void = { _ in }
     ) {
         self.name = name
         self.command = command
+        marker = "\(Self.markerName)=\(getpid()):\(name)"
+        var environment = environment
+        environment.set(Self.markerName, "\(getpid()):\(name)")
+        self.environment = environment
         var logger = logger
         logger[metadataKey: "bridge"] = "\(name)"
         self.logger = logger
@@ -69,6 +78,9 @@ public final class ManagedBridge: Sendable {
         self.backoff = backoff
         self.onChange = onChange
     }
+
+    /// The variable that marks a managed bridge's processes.
+    static let markerName = "BRIDGEKEEPER_MANAGED"
 
     /// The current state.
     public var state: ManagedBridgeState { current.withLock { $0 } }
@@ -80,7 +92,7 @@ public final class ManagedBridge: Sendable {
     /// (the bridge's thread warns about them).
     public var listensOnlyOnLoopback: Bool {
         switch state {
-        case .running(let pid): ProcessGroupScan.scan(procRoot: procRoot, leader: pid).exposed.isEmpty
+        case .running(let pid): ProcessGroupScan.scan(procRoot: procRoot, leader: pid, marker: marker).exposed.isEmpty
         case .exposed: false
         case .starting, .backoff, .stopped: true
         }
@@ -147,7 +159,7 @@ public final class ManagedBridge: Sendable {
             publish(.starting)
             let lastExit: String
             do {
-                let process = try BridgeProcess(command: command, logger: logger)
+                let process = try BridgeProcess(command: command, environment: environment, logger: logger)
                 backoff.succeeded(at: process.startedAt)
                 publish(.running(pid: process.pid))
                 logger.notice("bridge process started", metadata: ["pid": "\(process.pid)"])
@@ -192,7 +204,7 @@ public final class ManagedBridge: Sendable {
             }
             let now = ContinuousClock.now
             if now >= nextCheck {
-                let scan = ProcessGroupScan.scan(procRoot: procRoot, leader: process.pid)
+                let scan = ProcessGroupScan.scan(procRoot: procRoot, leader: process.pid, marker: marker)
                 let exposed = scan.exposed
                 if !exposed.isEmpty {
                     // Kill first, explain after: every moment it listens, it is reachable.
@@ -222,13 +234,13 @@ public final class ManagedBridge: Sendable {
         process.signalGroup(SIGTERM)
         while ContinuousClock.now < deadline {
             if process.reap() != nil {
-                let members = ProcessGroupScan.members(procRoot: procRoot, leader: process.pid)
+                let members = ProcessGroupScan.members(procRoot: procRoot, leader: process.pid, marker: marker)
                 if !members.contains(where: \.isLive) { break }
             }
             process.pump(timeout: .milliseconds(50), wake: -1)
         }
         process.signalGroup(SIGKILL)
-        for member in ProcessGroupScan.members(procRoot: procRoot, leader: process.pid) where member.isLive {
+        for member in ProcessGroupScan.members(procRoot: procRoot, leader: process.pid, marker: marker) where member.isLive {
             kill(member.pid, SIGKILL)
         }
         let how = process.reapBlocking()

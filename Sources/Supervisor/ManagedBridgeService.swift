@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import ServiceLifecycle
+import TunnelManager
 
 /// Runs every bridge that has a `command` for the daemon's lifetime and stops them on shutdown.
 /// A bridge caught listening beyond loopback is reported to `onExposed` (the monitor marks it
@@ -13,7 +14,7 @@ public struct ManagedBridgeService: Service {
         bridges = configuration.bridges.compactMap { bridge in
             guard let command = bridge.command, !command.isEmpty else { return nil }
             let name = bridge.name
-            return ManagedBridge(name: name, command: command, logger: logger) { state in
+            return ManagedBridge(name: name, command: command, environment: .ofThisProcess(adding: bridge.environment), logger: logger) { state in
                 logger.info("managed bridge \(name): \(state)", metadata: ["bridge": "\(name)", "process": "\(state.name)"])
                 if case .exposed(let reason) = state { onExposed(name, reason) }
             }

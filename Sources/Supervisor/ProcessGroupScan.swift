@@ -52,8 +52,11 @@ public struct ProcessGroupScan: Sendable {
         return Member(pid: pid, parent: parent, group: group, comm: comm, state: state)
     }
 
-    /// The processes of `leader`'s group and its descendants, from `procRoot/PID/stat`.
-    public static func members(procRoot: String, leader: Int32) -> [Member] {
+    /// The processes of `leader`'s group and its descendants, from `procRoot/PID/stat`, and with a
+    /// `marker` (`NAME=value`) every process whose environment holds it, with its descendants:
+    /// a process that called setsid and double-forked has left both the group and the tree, but
+    /// it kept the environment it was started with.
+    public static func members(procRoot: String, leader: Int32, marker: String? = nil) -> [Member] {
         let files = FileManager.default
         let pids = (try? files.contentsOfDirectory(atPath: procRoot))?.compactMap { Int32($0) } ?? []
         let all = pids.compactMap { pid in
@@ -63,6 +66,14 @@ public struct ProcessGroupScan: Sendable {
         // process still has it as its group. A descendant that called setsid or setpgid left the
         // group but is still the bridge's.
         var included = Set(all.filter { $0.group == leader }.map(\.pid))
+        if let marker {
+            let wanted = Array(marker.utf8)
+            for process in all where !included.contains(process.pid) && process.isLive {
+                // Only our own processes' environments can be read (or root's, everyone's).
+                guard let environment = FileManager.default.contents(atPath: "\(procRoot)/\(process.pid)/environ") else { continue }
+                if environment.split(separator: 0).contains(where: { $0.elementsEqual(wanted) }) { included.insert(process.pid) }
+            }
+        }
         var grew = true
         while grew {
             grew = false
@@ -74,11 +85,12 @@ public struct ProcessGroupScan: Sendable {
         return all.filter { included.contains($0.pid) }.sorted { $0.pid < $1.pid }
     }
 
-    /// Scans the group led by `leader`: its members, the sockets in their `fd` directories, and
-    /// which of those sockets listen according to `procRoot/net/tcp` and `tcp6`.
-    static func scan(procRoot: String, leader: Int32) -> ProcessGroupScan {
+    /// Scans the group led by `leader` (and the processes carrying `marker`): its members, the
+    /// sockets in their `fd` directories, and which of those sockets listen (TCP) or are bound
+    /// (UDP) according to `procRoot/net/{tcp,tcp6,udp,udp6}`.
+    static func scan(procRoot: String, leader: Int32, marker: String? = nil) -> ProcessGroupScan {
         let files = FileManager.default
-        let members = members(procRoot: procRoot, leader: leader)
+        let members = members(procRoot: procRoot, leader: leader, marker: marker)
         var owners: [UInt64: Member] = [:]
         for member in members where member.isLive {
             let directory = "\(procRoot)/\(member.pid)/fd"
@@ -90,7 +102,7 @@ public struct ProcessGroupScan: Sendable {
             }
         }
         guard !owners.isEmpty else { return ProcessGroupScan(members: members, listeners: []) }
-        let (listeners, unreadable) = Listener.readProcNet(procRoot: procRoot)
+        let (listeners, unreadable) = Listener.readProcNet(procRoot: procRoot, udp: true)
         guard unreadable.isEmpty else { return ProcessGroupScan(members: members, listeners: nil) }
         let held = listeners.compactMap { listener in owners[listener.inode].map { Held(listener: listener, owner: $0) } }
         return ProcessGroupScan(members: members, listeners: held)

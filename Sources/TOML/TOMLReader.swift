@@ -17,6 +17,9 @@ public final class TOMLReader {
         self.diagnostics = diagnostics
     }
 
+    /// The table's keys, in document order.
+    public var keys: [String] { table.keys }
+
     /// The full key path of `key` in this table.
     public func keyPath(_ key: String) -> String {
         path.isEmpty ? key : "\(path).\(key)"

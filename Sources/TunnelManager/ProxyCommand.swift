@@ -68,7 +68,9 @@ final class ProxyCommand: Sendable {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, &argv, environ)
+        let status = ChildEnvironment.ofThisProcess().withEnvp { envp in
+            posix_spawn(&child, "/bin/sh", &actions, &attributes, &argv, envp)
+        }
         close(errorPipe[1])
         guard status == 0 else {
             close(errorPipe[0])

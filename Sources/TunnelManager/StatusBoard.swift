@@ -62,9 +62,11 @@ final class StatusBoard: Sendable {
 
     /// Ends every subscriber's stream.
     func finish() {
-        state.withLock { state in
-            for continuation in state.subscribers.values { continuation.finish() }
-            state.subscribers.removeAll()
+        // Outside the lock: finishing runs a stream's onTermination, which takes the lock.
+        let subscribers = state.withLock { state in
+            defer { state.subscribers.removeAll() }
+            return Array(state.subscribers.values)
         }
+        for continuation in subscribers { continuation.finish() }
     }
 }

@@ -104,8 +104,10 @@ final class Reloader: Sendable {
         var lines: [String] = []
         if old.controlAddress != new.controlAddress { lines.append("control address \(new.controlAddress) (still \(old.controlAddress))") }
         if old.configuration.supervisor.stateDirectory != new.configuration.supervisor.stateDirectory { lines.append("state_dir") }
-        let commands = { (settings: DaemonSettings) in settings.configuration.bridges.compactMap { bridge in bridge.command.map { "\(bridge.name): \($0)" } } }
-        if commands(old) != commands(new) { lines.append("managed bridge commands") }
+        let commands = { (settings: DaemonSettings) in
+            settings.configuration.bridges.compactMap { bridge in bridge.command.map { "\(bridge.name): \($0) \(bridge.environment.sorted { $0.key < $1.key })" } }
+        }
+        if commands(old) != commands(new) { lines.append("managed bridge commands and environments") }
         let webhooks = { (settings: DaemonSettings) in settings.configuration.webhooks.map { "\($0.name) \($0.url) \($0.format.rawValue)" } }
         if webhooks(old) != webhooks(new) { lines.append("webhooks") }
         if old.configuration.gateway?.dashboardTokenFile != new.configuration.gateway?.dashboardTokenFile { lines.append("dashboard token") }

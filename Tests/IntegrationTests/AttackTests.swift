@@ -510,6 +510,98 @@ struct AttackTests {
         return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) <= 0
     }
 
+    // MARK: 9. managed bridges
+
+    @Test("managed bridges: a double-forked setsid grandchild on 0.0.0.0 and a UDP socket on 0.0.0.0 are found and killed")
+    func managedBridgesCannotHide() throws {
+        let dir = try Scratch()
+        let (http1, escaped, http2, udp) = (try TestSSHD.freePort(), try TestSSHD.freePort(), try TestSSHD.freePort(), try TestSSHD.freePort())
+        // The leader serves on loopback as it should; a grandchild leaves its group and its tree.
+        let escapee = try dir.write("escapee.sh", """
+            ( setsid /usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.bind(("0.0.0.0", \(escaped))); s.listen(); open("\(dir.path)/escapee.pid", "w").write(str(__import__("os").getpid())); time.sleep(600)' & )
+            exec /usr/bin/python3 -m http.server --bind 127.0.0.1 \(http1)
+            """)
+        let datagrams = try dir.write("udp.sh", """
+            /usr/bin/python3 -c 'import socket, time; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", \(udp))); time.sleep(600)' &
+            exec /usr/bin/python3 -m http.server --bind 127.0.0.1 \(http2)
+            """)
+        let config = try dir.write("bk.toml", try daemonSections(state: dir.path + "/state") + """
+            [[bridges]]
+            name = "escapee"
+            url = "http://127.0.0.1:\(http1)"
+            api = "openai"
+            command = ["/bin/sh", "\(escapee)"]
+
+            [[bridges]]
+            name = "datagrams"
+            url = "http://127.0.0.1:\(http2)"
+            api = "openai"
+            command = ["/bin/sh", "\(datagrams)"]
+            """)
+        let daemon = try Bridgekeeper.start(["run", "--config", config])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        #expect(daemon.waitForOutput(containing: "managed bridge escapee: exposed", timeout: .seconds(30)), "\(daemon.output)")
+        #expect(daemon.waitForOutput(containing: "managed bridge datagrams: exposed", timeout: .seconds(30)), "\(daemon.output)")
+        #expect(daemon.output.contains("0.0.0.0:\(escaped)"), "\(daemon.output)")
+        #expect(daemon.output.contains("udp 0.0.0.0:\(udp)"), "\(daemon.output)")
+        let pid = Int32((try? String(contentsOfFile: dir.path + "/escapee.pid", encoding: .utf8)) ?? "") ?? 0
+        #expect(pid > 0 && !TestSSHD.isAlive(pid), "the escaped grandchild still runs")
+        #expect(TestSSHD.listeners(port: escaped).isEmpty)
+        if pid > 0 { kill(pid, SIGKILL) }
+    }
+
+    @Test("managed bridges and proxy commands get PATH, HOME, LANG and their env table, never the daemon's credentials or notify socket")
+    func childrenGetAMinimalEnvironment() throws {
+        let dir = try Scratch()
+        let key = dir.path + "/key"
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key]
+        try keygen.run()
+        keygen.waitUntilExit()
+        let config = try dir.write("bk.toml", try daemonSections(state: dir.path + "/state") + """
+            [[bridges]]
+            name = "curious"
+            url = "http://127.0.0.1:9"
+            api = "openai"
+            command = ["/bin/sh", "-c", "env > \(dir.path)/bridge.env; exec sleep 600"]
+              [bridges.env]
+              BRIDGE_SETTING = "for the bridge"
+
+            [[tunnels]]
+            name = "t"
+            mode = "reverse"
+            server = "tunnel@127.0.0.1:9"
+            identity_file = "\(key)"
+            known_hosts = "\(try dir.write("known_hosts", ""))"
+            proxy_command = "env > \(dir.path)/proxy.env; exit 1"
+              [[tunnels.forwards]]
+              listen = "127.0.0.1:3353"
+              target = "127.0.0.1:3253"
+            """)
+        let daemon = try Bridgekeeper.start(["run", "--config", config], extraEnvironment: [
+            "CREDENTIALS_DIRECTORY": dir.path + "/credentials", "NOTIFY_SOCKET": dir.path + "/no-such-socket",
+            "DAEMON_ONLY_SECRET": "sk-daemon-secret", "LANG": "C.UTF-8",
+        ])
+        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !(FileManager.default.fileExists(atPath: dir.path + "/bridge.env") && FileManager.default.fileExists(atPath: dir.path + "/proxy.env"))
+            && ContinuousClock.now < deadline
+        {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        for file in ["bridge.env", "proxy.env"] {
+            let environment = (try? String(contentsOfFile: dir.path + "/" + file, encoding: .utf8)) ?? ""
+            #expect(environment.contains("PATH="), "\(file): \(environment)")
+            #expect(environment.contains("LANG=C.UTF-8"), "\(file): \(environment)")
+            for leaked in ["CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET", "DAEMON_ONLY_SECRET", "STATE_DIRECTORY"] {
+                #expect(!environment.contains(leaked), "\(file) has \(leaked): \(environment)")
+            }
+        }
+        let bridgeEnvironment = (try? String(contentsOfFile: dir.path + "/bridge.env", encoding: .utf8)) ?? ""
+        #expect(bridgeEnvironment.contains("BRIDGE_SETTING=for the bridge"), "\(bridgeEnvironment)")
+    }
+
     // MARK: 10. a hostile bridge's words
 
     @Test("a bridge's and a proxy's words reach status, the database, the log and webhooks without escapes or control characters, and capped")

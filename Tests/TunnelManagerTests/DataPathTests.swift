@@ -282,33 +282,8 @@ struct DataPathTests {
         #expect(bytes.body == TargetServer.pattern(count: 1_000_000))
     }
 
-    /// The first `count` statuses of tunnel `t` that are not `connecting`, within `timeout`.
-    static func settledStatuses(_ manager: TunnelManager, count: Int, timeout: Duration) async -> [TunnelStatus] {
-        let stream = manager.changes()
-        return await withTaskGroup(of: [TunnelStatus]?.self) { group in
-            group.addTask {
-                var seen: [TunnelStatus] = []
-                for await status in stream where status.name == "t" && status.state != .connecting {
-                    seen.append(status)
-                    if seen.count == count { break }
-                }
-                return seen
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            var result: [TunnelStatus] = []
-            for await value in group {
-                if let value { result = value }
-                group.cancelAll()
-            }
-            return result
-        }
-    }
-
     @Test("a failing proxy_command is proxy_failed in backoff, with what the command said")
-    func failingProxyCommand() async throws {
+    func failingProxyCommand() throws {
         let sshd = try TestSSHD()
         try sshd.start()
         let manager = TunnelManager(
@@ -319,10 +294,9 @@ struct DataPathTests {
             ],
             logger: TunnelFixture.logger)
         let before = TunnelFailureTests.connections(sshd)
-        let pending = Task { await Self.settledStatuses(manager, count: 3, timeout: .seconds(15)) }
-        try await Task.sleep(for: .milliseconds(50))
+        let log = StatusLog(manager)
         manager.start()
-        let statuses = await pending.value
+        let statuses = log.first(3, timeout: .seconds(15)) { $0.name == "t" && $0.state != .connecting }
         manager.shutdown()
         #expect(statuses.count == 3, "only \(statuses.count) failures seen")
         for (attempt, status) in statuses.enumerated() {

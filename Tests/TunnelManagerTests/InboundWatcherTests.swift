@@ -39,7 +39,7 @@ struct InboundWatcherTests {
     }
 
     static func listeners(_ texts: String...) -> [Listener] {
-        texts.flatMap(Listener.parseProcNet)
+        texts.flatMap { Listener.parseProcNet($0) }
     }
 
     @Test("the hand-written /proc text parses as intended")

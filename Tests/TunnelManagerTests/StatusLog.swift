@@ -12,17 +12,33 @@ final class StatusLog: Sendable {
 
     private let seen = Seen()
     private let task: Task<Void, Never>
+    private let executor = ThreadExecutor(name: "StatusLog")
 
+    /// Collects on a thread of its own: the cooperative pool may be busy with blocked tests.
     init(_ manager: TunnelManager) {
         let stream = manager.changes()
         let seen = seen
-        task = Task { for await status in stream { seen.statuses.withLock { $0.append(status) } } }
+        task = Task(executorPreference: executor) { for await status in stream { seen.statuses.withLock { $0.append(status) } } }
     }
 
-    deinit { task.cancel() }
+    deinit {
+        task.cancel()
+        executor.stop()
+    }
 
     /// Every status logged so far, oldest first.
     var statuses: [TunnelStatus] { seen.statuses.withLock { $0 } }
+
+    /// The first `count` statuses logged that meet `condition`, waiting up to `timeout` for them;
+    /// fewer when time ran out.
+    func first(_ count: Int, timeout: Duration, where condition: (TunnelStatus) -> Bool) -> [TunnelStatus] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let matching = seen.statuses.withLock { $0.filter(condition) }
+            if matching.count >= count || ContinuousClock.now >= deadline { return Array(matching.prefix(count)) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
 
     /// The first status logged that meets `condition`, waiting up to `timeout`.
     func waitFor(_ what: String, timeout: Duration, _ condition: (TunnelStatus) -> Bool) throws -> TunnelStatus {

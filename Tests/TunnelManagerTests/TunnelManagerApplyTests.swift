@@ -39,4 +39,17 @@ struct TunnelManagerApplyTests {
         manager.shutdown()
         #expect(manager.apply([a, Self.inbound("d", ports[3])]) == .init(), "apply after shutdown starts nothing")
     }
+
+    @Test("shutdown ends the change streams of subscribers still listening, without deadlocking on them")
+    func shutdownEndsLiveStreams() async throws {
+        let manager = TunnelManager(
+            tunnels: [Self.inbound("a", try TestSSHD.freePort())], logger: TunnelFixture.logger, inboundInterval: .milliseconds(100))
+        let stream = manager.changes()
+        manager.start()
+        // Finishing the stream ran its onTermination under the board's lock: "Recursive call to lock Mutex".
+        manager.shutdown()
+        var seen = 0
+        for await _ in stream { seen += 1 }
+        #expect(seen >= 1)
+    }
 }
