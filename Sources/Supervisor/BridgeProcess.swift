@@ -147,7 +147,7 @@ final class BridgeProcess {
     /// Logs a line of the bridge's output, cleaned: it is untrusted text bound for a terminal or
     /// the journal.
     private func log(_ line: String, stream: String) {
-        let line = UntrustedText.clean(line, limit: 2000)
+        let line = UntrustedText.clean(line, limit: LineBuffer.maximumLength)
         guard !line.isEmpty else { return }
         logger.info("\(line)", metadata: ["stream": "\(stream)", "pid": "\(pid)"])
     }

@@ -7,7 +7,10 @@ struct LineBuffer: Sendable {
     /// Inside a line that was already cut: drop bytes until its newline.
     private var discarding = false
 
-    init(limit: Int = 4096) {
+    /// The default `limit`: 4 KiB.
+    static let maximumLength = 4096
+
+    init(limit: Int = maximumLength) {
         self.limit = limit
     }
 

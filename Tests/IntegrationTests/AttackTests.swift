@@ -584,10 +584,14 @@ struct AttackTests {
             "DAEMON_ONLY_SECRET": "sk-daemon-secret", "LANG": "C.UTF-8",
         ])
         defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        // The shell creates each file before env writes it: wait for what env writes last (its
+        // output is sorted by nothing, so wait for both PATH and LANG).
+        let written = { (file: String) in
+            let text = (try? String(contentsOfFile: dir.path + "/" + file, encoding: .utf8)) ?? ""
+            return text.contains("PATH=") && text.contains("LANG=") && text.hasSuffix("\n")
+        }
         let deadline = ContinuousClock.now + .seconds(20)
-        while !(FileManager.default.fileExists(atPath: dir.path + "/bridge.env") && FileManager.default.fileExists(atPath: dir.path + "/proxy.env"))
-            && ContinuousClock.now < deadline
-        {
+        while !(written("bridge.env") && written("proxy.env")) && ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         for file in ["bridge.env", "proxy.env"] {
