@@ -25,6 +25,20 @@ import Testing
         #expect(listeners.map(\.inode) == [1001, 1002, 1003, 2001, 2002])
     }
 
+    @Test func boundUDPSocketsAreReadFromProcNetUDP() {
+        // st 07 with a port: bound (listening); st 01: connected; port 0: unbound.
+        let udp = """
+              sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+             1: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 3001 2 0000000000000000 0
+             2: 0100007F:D431 0100007F:0035 01 00000000:00000000 00:00000000 00000000  1000        0 3002 2 0000000000000000 0
+             3: 00000000:0000 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 3003 2 0000000000000000 0
+            """
+        let listeners = Listener.parseProcNet(udp, transport: .udp)
+        #expect(listeners.map(\.description) == ["udp 0.0.0.0:5353"])
+        #expect(listeners.first?.isLoopbackOnly == false)
+        #expect(Listener.parseProcNet(udp).isEmpty, "as TCP, none of these listens")
+    }
+
     @Test func onlyNonLoopbackListenersOnConfiguredPortsAreViolations() throws {
         let proc = try fixture(tcp: Self.tcp, tcp6: Self.tcp6)
         let policy = try ExposurePolicy.parse("[[exceptions]]\naddress = \"192.168.1.5\"\nport = 3257\nreason = \"lab\"", source: "p.toml")
