@@ -11,6 +11,15 @@ struct AttackTests {
     static let bob = "sk-bob-key-00000002"
     static var keys: String { "alice sha256:\(ClientKeyHash.sha256Hex(alice))\nbob sha256:\(ClientKeyHash.sha256Hex(bob))\n" }
 
+    /// An unencrypted ed25519 key at `path` (0600), made by ssh-keygen.
+    static func generateKey(at path: String) throws {
+        let keygen = Process()
+        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", path]
+        try keygen.run()
+        keygen.waitUntilExit()
+    }
+
     // MARK: 1. the ledger
 
     @Test("ledger: rows carry the authenticated key, X-Caller only labels; refused requests leave none; hostile labels cost no rows")
@@ -106,7 +115,7 @@ struct AttackTests {
         let daemon = try Bridgekeeper.start(
             ["run", "--config", config],
             launcher: ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", #"mount --bind "$0" /etc/hosts && exec "$@""#, hosts])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "bridge codex: live", timeout: .seconds(30)), "\(daemon.output)")
         let answer = try PythonClient.run(
             """
@@ -181,7 +190,7 @@ struct AttackTests {
             routes = ["office-codex"]
             """)
         let daemon = try Bridgekeeper.start(["run", "--config", config])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "bridge home-codex: live", timeout: .seconds(30)), "\(daemon.output)")
         #expect(daemon.waitForOutput(containing: "inbound tunnel hijacked", timeout: .seconds(30)), "\(daemon.output)")
         let status = try Bridgekeeper.run(["status", "--json", "--config", config])
@@ -221,11 +230,7 @@ struct AttackTests {
         let dir = try Scratch()
         let server = template.replacingOccurrences(of: "MARK1", with: dir.path + "/one").replacingOccurrences(of: "MARK2", with: dir.path + "/two")
         // A real key, so that nothing before the ProxyCommand stops the tunnel.
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
-        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", dir.path + "/key"]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try Self.generateKey(at: dir.path + "/key")
         _ = try dir.write("known_hosts", "")
         let config = try dir.write("bk.toml", """
             [supervisor]
@@ -310,7 +315,7 @@ struct AttackTests {
         // A daemon at debug level that then reloads the bad config (and keeps the good one).
         let config = try dir.write("bk.toml", good)
         let daemon = try Bridgekeeper.start(["run", "--log-level", "debug", "--config", config])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "ready:", timeout: .seconds(30)), "\(daemon.output)")
         _ = try dir.write("bk.toml", bad)
         kill(daemon.process.processIdentifier, SIGHUP)
@@ -539,7 +544,7 @@ struct AttackTests {
             command = ["/bin/sh", "\(datagrams)"]
             """)
         let daemon = try Bridgekeeper.start(["run", "--config", config])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "managed bridge escapee: exposed", timeout: .seconds(30)), "\(daemon.output)")
         #expect(daemon.waitForOutput(containing: "managed bridge datagrams: exposed", timeout: .seconds(30)), "\(daemon.output)")
         #expect(daemon.output.contains("0.0.0.0:\(escaped)"), "\(daemon.output)")
@@ -554,11 +559,7 @@ struct AttackTests {
     func childrenGetAMinimalEnvironment() throws {
         let dir = try Scratch()
         let key = dir.path + "/key"
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
-        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try Self.generateKey(at: key)
         let config = try dir.write("bk.toml", try daemonSections(state: dir.path + "/state") + """
             [[bridges]]
             name = "curious"
@@ -583,7 +584,7 @@ struct AttackTests {
             "CREDENTIALS_DIRECTORY": dir.path + "/credentials", "NOTIFY_SOCKET": dir.path + "/no-such-socket",
             "DAEMON_ONLY_SECRET": "sk-daemon-secret", "LANG": "C.UTF-8",
         ])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         // The shell creates each file before env writes it: wait for what env writes last (its
         // output is sorted by nothing, so wait for both PATH and LANG).
         let written = { (file: String) in
@@ -618,11 +619,7 @@ struct AttackTests {
         let dir = try Scratch()
         let port = try TestSSHD.freePort()
         let key = dir.path + "/key"
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
-        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try Self.generateKey(at: key)
         let config = try dir.write("bk.toml", try NotificationDaemonTests.config(state: dir.path + "/state", bridge: bridge.url, webhook: receiver.url) + """
 
             [[bridges]]
@@ -643,7 +640,7 @@ struct AttackTests {
               target = "127.0.0.1:3253"
             """)
         let daemon = try Bridgekeeper.start(["run", "--config", config])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         try NotificationDaemonTests.waitFor("the notice") { !receiver.requests.isEmpty }
         #expect(daemon.waitForOutput(containing: "managed says hello", timeout: .seconds(30)), "\(daemon.output)")
         #expect(daemon.waitForOutput(containing: "proxy says no", timeout: .seconds(30)), "\(daemon.output)")
@@ -706,7 +703,7 @@ struct AttackTests {
         let config = try dir.write("bk.toml", text)
         let copy = try dir.write("copy.toml", text)
         let daemon = try Bridgekeeper.start(["run", "--config", config])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "ready:", timeout: .seconds(30)), "\(daemon.output)")
         _ = try dir.write("bk.toml", "a = " + String(repeating: "[", count: 100_000))
         kill(daemon.process.processIdentifier, SIGHUP)
@@ -723,11 +720,7 @@ struct AttackTests {
         let state = dir.path + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let key = dir.path + "/key"
-        let keygen = Process()
-        keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
-        keygen.arguments = ["-q", "-t", "ed25519", "-N", "", "-f", key]
-        try keygen.run()
-        keygen.waitUntilExit()
+        try Self.generateKey(at: key)
         chmod(key, 0o644)
         let config = try dir.write("bk.toml", """
             [supervisor]
@@ -748,7 +741,7 @@ struct AttackTests {
               target = "127.0.0.1:3253"
             """)
         let daemon = try Bridgekeeper.start(["run", "--config", config], launcher: ["/bin/sh", "-c", #"umask 022 && exec "$@""#, "sh"])
-        defer { if daemon.process.isRunning { daemon.process.terminate(); daemon.process.waitUntilExit() } }
+        defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "ready:", timeout: .seconds(30)), "\(daemon.output)")
         #expect(daemon.waitForOutput(containing: "chmod 600", timeout: .seconds(30)), "\(daemon.output)")
         let status = try Bridgekeeper.run(["status", "--json", "--config", config])

@@ -101,6 +101,13 @@ enum Bridgekeeper {
             return String(decoding: errors, as: UTF8.self)
         }
 
+        /// SIGTERM and waits for the exit, if it still runs.
+        func stop() {
+            guard process.isRunning else { return }
+            process.terminate()
+            process.waitUntilExit()
+        }
+
         /// Waits until the process exits, at most `timeout`; whether it did.
         func waitForExit(timeout: Duration) -> Bool {
             let deadline = ContinuousClock.now + timeout
