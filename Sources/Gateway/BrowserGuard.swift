@@ -76,7 +76,8 @@ public struct BrowserGuard<Context: RequestContext>: RouterMiddleware {
             var headers = HTTPFields()
             headers[.accessControlAllowOrigin] = origin
             headers[.accessControlAllowMethods] = "GET, POST"
-            headers[.accessControlAllowHeaders] = Self.corsHeaders
+            // A listed origin is trusted: what it asks to send (the SDKs' x-stainless-* among it).
+            headers[.accessControlAllowHeaders] = request.headers[.accessControlRequestHeaders] ?? Self.corsHeaders
             headers[.accessControlMaxAge] = "600"
             headers[.vary] = "Origin"
             return Response(status: .noContent, headers: headers)

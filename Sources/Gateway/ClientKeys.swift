@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Store
 
 /// The gateway's client keys: named keys, stored as SHA-256 hashes, never as the keys themselves.
 ///
@@ -26,7 +27,15 @@ public struct ClientKeys: Sendable {
                 throw ParseError(description: "\(source):\(index + 1): expected 'NAME sha256:<64 hex digits>'")
             }
             guard names[hash] == nil else { throw ParseError(description: "\(source):\(index + 1): the same key is listed twice") }
-            names[hash] = String(fields[0])
+            let name = String(fields[0])
+            // The name is the ledger's key column and scopes a client's Responses history.
+            guard RequestRecord.isName(name) else {
+                throw ParseError(description: "\(source):\(index + 1): the key's name must be a plain name of at most \(RequestRecord.longestName) characters that does not look like a key itself")
+            }
+            guard !names.values.contains(name) else {
+                throw ParseError(description: "\(source):\(index + 1): the name '\(name)' is given to two keys; each key needs its own")
+            }
+            names[hash] = name
         }
         guard !names.isEmpty else { throw ParseError(description: "\(source): holds no keys") }
         self.names = names

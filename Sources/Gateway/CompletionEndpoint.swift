@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOHTTP1
+import Policy
 import Translation
 
 /// `POST /v1/chat/completions`, `/v1/messages` and `/v1/responses`: the request is resolved to a
@@ -26,7 +27,8 @@ struct CompletionEndpoint: Sendable {
         let catalog = routes.catalog
         do throws(GatewayError) {
             let client = try await ClientRequest(request, surface: surface, maxBodyBytes: maxBodyBytes)
-            entry.modelRequested = client.model
+            // The client's words, bound for the ledger: one line, a model name's length.
+            entry.modelRequested = UntrustedText.clean(client.model, limit: 128)
             entry.stream = client.stream
             guard let model = catalog.model(named: client.model) else {
                 throw GatewayError.modelNotFound(client.model, known: catalog.models.map(\.id))

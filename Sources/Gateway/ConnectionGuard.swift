@@ -147,6 +147,9 @@ private final class ByteWatcher: ChannelInboundHandler, RemovableChannelHandler 
         let open = limits.open.add(1, ordering: .relaxed).newValue
         guard open > limits.maxConnections else { return }
         refusing = true
+        // A refused connection does not hold a slot for the second it takes to close.
+        counted = false
+        limits.open.subtract(1, ordering: .relaxed)
         limits.refused(.tooManyConnections)
         let body = #"{"error":{"message":"the gateway is at its connection limit (max_connections); try again shortly","type":"api_error","param":null,"code":"too_many_connections"}}"#
         let head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"

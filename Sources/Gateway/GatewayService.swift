@@ -72,7 +72,7 @@ public struct GatewayService: Service {
 
     public func run() async throws {
         var clientConfiguration = HTTPClient.Configuration(
-            timeout: .init(connect: Self.timeAmount(configuration.connectTimeout), read: Self.timeAmount(configuration.readTimeout)))
+            timeout: .init(connect: GuardedServer.timeAmount(configuration.connectTimeout), read: GuardedServer.timeAmount(configuration.readTimeout)))
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
@@ -101,18 +101,12 @@ public struct GatewayService: Service {
         v1.post("messages/count_tokens", use: countTokens.handle)
         DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
         let onListening = onListening
-        let limits = ConnectionGuard.Limits(
-            requestTimeout: Self.timeAmount(configuration.requestTimeout), maxConnections: configuration.maxConnections,
-            refused: refusals.refuse)
+        let limits = GuardedServer.Limits(
+            requestTimeout: configuration.requestTimeout, idleTimeout: configuration.clientIdleTimeout,
+            maxConnections: configuration.maxConnections, maxHeaderBytes: configuration.maxHeaderBytes)
         let application = Application(
             router: router,
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [ConnectionGuard(limits: limits)],
-                    idleTimeout: Self.timeAmount(configuration.clientIdleTimeout),
-                    httpDecoderConfiguration: .init(
-                        maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
-                        maxHeaderFieldCount: 200))),
+            server: GuardedServer.http1(limits, refused: refusals.refuse),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -123,9 +117,5 @@ public struct GatewayService: Service {
             throw error
         }
         try await client.shutdown()
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + Int64(duration.components.attoseconds / 1_000_000_000))
     }
 }

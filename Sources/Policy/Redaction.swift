@@ -8,7 +8,11 @@ public enum Redaction {
     /// `https://***@host`), every query value (`?token=abc` → `?token=***`) and the fragment
     /// replaced. Text that is not a URL is left as it is.
     public static func url(_ text: String) -> String {
-        guard let separator = text.firstRange(of: "://") else { return text }
+        // Without a scheme, whatever stands before an `@` may still be a user and password.
+        guard let separator = text.firstRange(of: "://") else {
+            guard let at = text.lastIndex(of: "@") else { return text }
+            return mark + text[at...]
+        }
         let scheme = text[..<separator.upperBound]
         var rest = text[separator.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex

@@ -1,7 +1,8 @@
 /// Text from outside — a bridge's words, a proxy command's stderr, a managed bridge's output —
 /// made fit to show in a terminal, store, log and send: one line, no control characters, no
 /// terminal escape sequences (which could retitle a window, clear a screen or hide text), no
-/// bidirectional overrides (which reorder what a reader sees), and at most `limit` characters.
+/// bidirectional controls, zero-width or tag characters (which reorder or hide what a reader sees),
+/// and at most `limit` characters.
 public enum UntrustedText {
     /// `text` cleaned: escape sequences removed, line breaks and tabs as spaces, other control
     /// characters dropped, runs of spaces as one, trimmed, and cut to `limit` characters with `…`.
@@ -15,7 +16,10 @@ public enum UntrustedText {
                 skipEscape(&scalars)
             case 0x09, 0x0A, 0x0D, 0x20:
                 if let last = kept.last, last != " " { kept.append(" ") }
-            case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069:
+            case 0x2028, 0x2029:
+                if let last = kept.last, last != " " { kept.append(" ") }
+            case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x061C, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0xFEFF,
+                0xE0000...0xE007F:
                 continue
             default:
                 kept.append(scalar)

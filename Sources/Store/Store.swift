@@ -47,27 +47,50 @@ public final class Store: Sendable {
         try migrate(upTo: lastMigration)
     }
 
-    /// The ledger and incidents are nobody else's business: the directory becomes 0700 (when it is
-    /// ours) and the database 0600 before SQLite opens it, whatever the umask; SQLite gives the
-    /// -wal and -shm files it creates the database's mode, and existing ones are made 0600 too.
+    /// The ledger and incidents are nobody else's business. The state directory must be ours (as
+    /// OpenSSH's StrictModes wants of ~/.ssh: another user could swap the files in it) and becomes
+    /// 0700; the database becomes 0600 before SQLite opens it, whatever the umask (SQLite gives the
+    /// -wal and -shm files it creates the database's mode). Each file must be a regular file of
+    /// ours, not a link, or it is refused: a -wal planted 0666 by someone else would read every write.
     private static func makePrivate(directory: String, file: String) throws(StoreError) {
         var info = stat()
-        if stat(directory, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 {
-            guard chmod(directory, info.st_mode & 0o700) == 0 else {
-                throw StoreError(.notWritable, path: directory, "cannot make the state directory private (mode 0700): \(String(cString: strerror(errno)))")
-            }
+        guard stat(directory, &info) == 0 else {
+            throw StoreError(.missingDirectory, path: directory, "cannot inspect the state directory: \(String(cString: strerror(errno)))")
         }
-        let fd = open(file, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard info.st_uid == geteuid() else {
+            throw StoreError(.notWritable, path: directory, "the state directory belongs to uid \(info.st_uid), not to this process's user (uid \(geteuid())); use a directory of its own")
+        }
+        if info.st_mode & 0o077 != 0, chmod(directory, info.st_mode & 0o700) != 0 {
+            throw StoreError(.notWritable, path: directory, "cannot make the state directory private (mode 0700): \(String(cString: strerror(errno)))")
+        }
+        for companion in [file + "-wal", file + "-shm"] where access(companion, F_OK) == 0 {
+            try ownPrivateFile(companion)
+        }
+        let fd = open(file, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw StoreError(.cannotOpen, path: file, "cannot create the database file: \(String(cString: strerror(errno)))")
         }
-        let privateNow = fchmod(fd, 0o600) == 0
-        close(fd)
-        guard privateNow else {
-            throw StoreError(.notWritable, path: file, "cannot make the database file private (mode 0600): \(String(cString: strerror(errno)))")
+        defer { close(fd) }
+        try checkOwned(fd, path: file)
+    }
+
+    /// Opens `path` without following a link, checks it is a regular file of ours and makes it 0600.
+    private static func ownPrivateFile(_ path: String) throws(StoreError) {
+        let fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            throw StoreError(.cannotOpen, path: path, "cannot open it (a link, or not ours?): \(String(cString: strerror(errno)))")
         }
-        for companion in [file + "-wal", file + "-shm"] where access(companion, F_OK) == 0 {
-            _ = chmod(companion, 0o600)
+        defer { close(fd) }
+        try checkOwned(fd, path: path)
+    }
+
+    private static func checkOwned(_ fd: Int32, path: String) throws(StoreError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid() else {
+            throw StoreError(.notWritable, path: path, "is not a regular file of this process's user; remove it")
+        }
+        guard fchmod(fd, 0o600) == 0 else {
+            throw StoreError(.notWritable, path: path, "cannot make it private (mode 0600): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -93,19 +93,28 @@ private struct ConfigurationReader {
         let clientKeysFile = path(table, "client_keys_file")
         let pingInterval = duration(table, "ping_interval") ?? .seconds(10)
         let requestTimeout = duration(table, "request_timeout") ?? .seconds(30)
+        // Matched against Host without its port, so a name is written without one.
         let publicHosts = (table.strings("public_hosts") ?? []).compactMap { host -> String? in
-            guard case .hostname = try? HostPort.parse(host.value, defaultPort: 443).host else {
-                table.problem("public_hosts", "'\(host.value.prefix(64))' is not a host name; write the name alone, e.g. \"gateway.example.net\"")
+            let hasPort = host.value.hasPrefix("[") ? !host.value.hasSuffix("]") : host.value.contains(":")
+            switch hasPort ? nil : (try? HostPort.parse(host.value, defaultPort: 443))?.host {
+            case .hostname?, .address?:
+                return host.value.lowercased()
+            default:
+                table.problem("public_hosts", "'\(host.value.prefix(64))' is not a host name or address alone; write it without scheme or port, e.g. \"gateway.example.net\"")
                 return nil
             }
-            return host.value.lowercased()
         }
         let corsOrigins = (table.strings("cors_origins") ?? []).compactMap { origin -> String? in
             guard Self.isOrigin(origin.value) else {
                 table.problem("cors_origins", "'\(origin.value.prefix(64))' is not an origin; write scheme://host[:port], e.g. \"https://app.example.net\"")
                 return nil
             }
-            return origin.value.lowercased()
+            // Browsers leave a scheme's default port out of Origin.
+            let lowered = origin.value.lowercased()
+            for (scheme, port) in [("https://", ":443"), ("http://", ":80")] where lowered.hasPrefix(scheme) && lowered.hasSuffix(port) {
+                return String(lowered.dropLast(port.count))
+            }
+            return lowered
         }
         let maxConnections = table.integer("max_connections", in: 1...65536).map { Int($0.value) } ?? 1024
         return listen.map {

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 public import Policy
 import TOML
@@ -39,7 +40,24 @@ extension Configuration {
             throw ConfigurationError(
                 .invalid, "\(source):\(user.line): user = \"\(user.value)\": no such user on this host; name the user sshd runs the tunnel's session as")
         }
+        // In a user namespace (systemd's PrivateUsers=) an unmapped uid shows as the overflow
+        // uid in /proc/net/tcp, like every other unmapped user's: a squatter would look the same.
+        guard Self.isMapped(uid: entry.pw_uid) else {
+            throw ConfigurationError(
+                .invalid,
+                "\(source):\(user.line): user = \"\(user.value)\": uid \(entry.pw_uid) is not mapped in this process's user namespace, so its listeners cannot be told from anyone else's; run without PrivateUsers=")
+        }
         return TunnelSpec.Owner(name: user.value, uid: entry.pw_uid)
+    }
+
+    /// Whether `uid` is mapped in this process's user namespace (`/proc/self/uid_map`: lines of
+    /// `inside outside count`); true when the map cannot be read (no user namespaces).
+    static func isMapped(uid: UInt32, map path: String = "/proc/self/uid_map") -> Bool {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return true }
+        return text.split(separator: "\n").contains { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true).compactMap { UInt64($0) }
+            return fields.count == 3 && UInt64(uid) >= fields[0] && UInt64(uid) < fields[0] + fields[2]
+        }
     }
 
     /// The control endpoint's address, as judged by `policy`.

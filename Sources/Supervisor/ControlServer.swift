@@ -22,8 +22,11 @@ public enum ControlServer {
             return Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
+        // Any local user can connect: a small cap, and nothing held open for long.
+        let limits = GuardedServer.Limits(requestTimeout: .seconds(10), idleTimeout: .seconds(30), maxConnections: 64, maxHeaderBytes: 8 << 10)
         return Application(
             router: router,
+            server: GuardedServer.http1(limits),
             configuration: .init(address: .hostname(address.address.description, port: Int(address.port)), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -298,9 +298,9 @@ final class ForwardingLoop {
         var accepted = false
         for listener in localListeners {
             while true {
-                let fd = accept(listener.fd, nil, nil)
+                // Close-on-exec from the start: a child spawned meanwhile must not inherit it.
+                let fd = bk_accept_cloexec(listener.fd)
                 guard fd >= 0 else { break }
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 TCPSocket.setNonBlocking(fd)
                 TCPSocket.setNoDelay(fd)
                 pendingOpens.append((fd, listener.forward))

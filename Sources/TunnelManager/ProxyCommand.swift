@@ -15,10 +15,11 @@ final class ProxyCommand: Sendable {
     /// Set when the command's stderr reached EOF: every line it wrote has been read.
     private let stderrClosed = Atomic<Bool>(false)
 
-    /// Expands `%h` (host), `%p` (port), `%r` (user) and `%%`, as OpenSSH does, except that
-    /// each expansion is shell-quoted: the command goes to `/bin/sh`, and a host or user must never
-    /// become shell syntax (the class of OpenSSH's CVE-2023-51385). The config already refuses
-    /// hosts and users that are not plain names; the quoting holds even if one got through.
+    /// Expands `%h` (host), `%p` (port), `%r` (user) and `%%`, as OpenSSH does, except that a
+    /// host or user holding anything but letters, digits and `._-:[]@` is shell-quoted: the
+    /// command goes to `/bin/sh`, and a host or user must never become shell syntax (the class of
+    /// OpenSSH's CVE-2023-51385). The config already refuses hosts and users that are not plain
+    /// names; the quoting holds even if one got through.
     static func expand(_ template: String, host: String, port: UInt16, user: String) throws(TunnelFailure) -> String {
         var result = ""
         var iterator = template.makeIterator()
@@ -28,9 +29,9 @@ final class ProxyCommand: Sendable {
                 continue
             }
             switch iterator.next() {
-            case "h": result += shellQuoted(host)
+            case "h": result += shellWord(host)
             case "p": result += String(port)
-            case "r": result += shellQuoted(user)
+            case "r": result += shellWord(user)
             case "%": result += "%"
             case let other:
                 throw TunnelFailure(
@@ -40,9 +41,12 @@ final class ProxyCommand: Sendable {
         return result
     }
 
-    /// `text` in single quotes, each `'` in it written as `'\''`: one word to the shell, literally.
-    static func shellQuoted(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    /// `text` as one literal shell word: as it is when it holds nothing the shell reads (so a
+    /// template's own quotes, `--hostname "%h"`, still work), else in single quotes, each `'` in it
+    /// written as `'\''`.
+    static func shellWord(_ text: String) -> String {
+        let plain = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "._-:[]@".unicodeScalars.contains($0)) }
+        return plain ? text : "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// Starts `/bin/sh -c "exec COMMAND"` in its own process group with `childEnd` as stdin and stdout.

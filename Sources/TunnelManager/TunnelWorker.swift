@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Policy
 import Synchronization
 
 /// Holds one reverse or local tunnel on a dedicated thread: connect, verify, authenticate,
@@ -72,7 +73,7 @@ final class TunnelWorker: Sendable {
                     $0.enter(failure.failure.state, failure: failure.failure, reason: failure.reason)
                     $0.retryAt = wait.map { Date() + TimeInterval($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
                 }
-                let message: Logger.Message = "tunnel \(failure.failure.state.rawValue): \(failure.reason)"
+                let message: Logger.Message = "tunnel \(failure.failure.state.rawValue): \(UntrustedText.clean(failure.reason, limit: 1000))"
                 if lastFailure == failure.failure && !failure.failure.needsPerson {
                     logger.debug(message, metadata: ["failure": "\(failure.failure.rawValue)"])
                 } else {

@@ -29,6 +29,8 @@ struct ClientKeysTests {
         ("alice sha256:abc", "keys:1"),
         ("\nalice sha256:\(hash) extra", "keys:2"),
         ("# nothing", "holds no keys"),
+        ("sk-alice sha256:\(hash)", "keys:1: the key's name must be a plain name"),
+        ("alice sha256:\(hash)\nalice sha256:\(String(repeating: "0", count: 64))", "keys:2: the name 'alice' is given to two keys"),
     ])
     func refused(text: String, expected: String) {
         do {

@@ -11,6 +11,7 @@ import Testing
         ("https://ntfy.example.net/topic?auth=tk_1&b=2", "https://ntfy.example.net/topic?auth=***&b=***"),
         ("https://u:p@example.net/path#frag", "https://***@example.net/path#***"),
         ("not a url", "not a url"),
+        ("ops:pw@127.0.0.1:80", "***@127.0.0.1:80"),
     ])
     func urls(text: String, expected: String) {
         #expect(Redaction.url(text) == expected)

@@ -13,6 +13,8 @@ import Testing
         ("\u{1B}", ""),
         ("\u{1B}[", ""),
         ("naïve – ünïcode ✓", "naïve – ünïcode ✓"),
+        ("para\u{2028}graph\u{2029}end", "para graph end"),
+        ("zero\u{200B}width\u{FEFF}\u{2060}\u{061C}\u{E0041}\u{E007F}", "zerowidth"),
     ])
     func cleans(text: String, expected: String) {
         #expect(UntrustedText.clean(text) == expected)

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 @_spi(Testing) import Store
 import Testing
 
@@ -121,5 +122,23 @@ import Testing
         #expect(error?.code == .newerSchema)
         #expect(error?.description.contains(directory.databasePath) == true)
         #expect(error?.description.contains("v9_from_the_future") == true)
+    }
+
+    @Test("a state directory of another user, or a WAL file planted as a link or by another user, is refused")
+    func foreignFilesAreRefused() throws {
+        let foreign = try TemporaryDirectory()
+        chown(foreign.path, 65534, 65534)
+        let error = #expect(throws: StoreError.self) { try Store(directory: foreign.path) }
+        #expect(error?.description.contains("belongs to uid 65534") == true, "\(error?.description ?? "")")
+
+        let planted = try TemporaryDirectory()
+        symlink("/tmp/somewhere-readable", planted.databasePath + "-wal")
+        #expect(throws: StoreError.self) { try Store(directory: planted.path) }
+
+        let theirs = try TemporaryDirectory()
+        FileManager.default.createFile(atPath: theirs.databasePath + "-wal", contents: nil, attributes: [.posixPermissions: 0o666])
+        chown(theirs.databasePath + "-wal", 65534, 65534)
+        let refused = #expect(throws: StoreError.self) { try Store(directory: theirs.path) }
+        #expect(refused?.description.contains("not a regular file of this process's user") == true)
     }
 }
