@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // accept4 and posix_spawn's closefrom, which glibc declares only under _GNU_SOURCE.
+        .target(name: "CLinux"),
 
         // A TOML reader that keeps the line of every key, so config errors can name it.
         .target(name: "TOML", swiftSettings: swiftSettings),
@@ -36,7 +38,7 @@ let package = Package(
         .target(name: "Policy", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .target(
             name: "TunnelManager",
-            dependencies: ["Policy", "CLibSSH2", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Policy", "CLibSSH2", "CLinux", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The one database (system SQLite through GRDB): probe results, transitions, incidents, outbox.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Supervisor
+import TunnelManager
 
 /// A child process in a process group of its own, with stdin from `/dev/null` and stdout and
 /// stderr appended to a log file.
@@ -21,25 +22,18 @@ final class ChildProcess: @unchecked Sendable {
     /// How it ended (`exited with status 1`, `killed by signal 9`) once reaped.
     private(set) var ending: String?
 
-    /// Spawns `arguments` with this process's environment, default signal dispositions and an
-    /// empty signal mask. `executable` is the program's path, `arguments[0]` by default.
+    /// Spawns `arguments` with this process's environment, as ``ProcessGroupSpawn`` starts every
+    /// child. `executable` is the program's path, `arguments[0]` by default.
     init(name: String, arguments: [String], executable: String? = nil, logPath: String) throws(DemoFailure) {
         self.name = name
         self.logPath = logPath
         guard let program = executable ?? arguments.first else { throw DemoFailure("cannot start \(name): no program") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = ProcessGroupSpawn.withAttributes { posix_spawn(&child, program, &actions, $0, argv, environ) }
-        guard status == 0 else { throw DemoFailure("cannot start \(name) (\(program)): \(String(cString: strerror(status)))") }
-        pid = child
+        do {
+            pid = try ProcessGroupSpawn.spawn(
+                arguments, executable: program, environment: nil, stdin: .null, stdout: .appending(to: logPath), stderr: .descriptor(1))
+        } catch {
+            throw DemoFailure("cannot start \(name) (\(program)): \(error)")
+        }
     }
 
     /// Whether it still runs; reaps it once it has ended.

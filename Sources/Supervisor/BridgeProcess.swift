@@ -26,7 +26,7 @@ final class BridgeProcess {
     }
 
     /// Spawns `command` (`command[0]` is the program: a path, or a name looked up in the daemon's
-    /// `PATH`) with `environment`, default signal dispositions and an empty signal mask.
+    /// `PATH`) with `environment`, as ``ProcessGroupSpawn`` starts every child.
     ///
     /// - Throws: a message naming the program when it cannot be started.
     init(command: [String], environment: ChildEnvironment, logger: Logger) throws(SpawnFailure) {
@@ -49,29 +49,19 @@ final class BridgeProcess {
         shutdown(outputPipe[0], Int32(SHUT_WR))
         shutdown(errorPipe[0], Int32(SHUT_WR))
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outputPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = environment.withEnvp { envp in
-            program.contains("/")
-                ? ProcessGroupSpawn.withAttributes { posix_spawn(&child, program, &actions, $0, argv, envp) }
-                : ProcessGroupSpawn.withAttributes { posix_spawnp(&child, program, &actions, $0, argv, envp) }
+        let spawned = Result { () throws(ProcessGroupSpawn.Failure) in
+            try ProcessGroupSpawn.spawn(
+                command, environment: environment, stdin: .null, stdout: .descriptor(outputPipe[1]), stderr: .descriptor(errorPipe[1]))
         }
         close(outputPipe[1])
         close(errorPipe[1])
-        guard status == 0 else {
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let failure):
             close(outputPipe[0])
             close(errorPipe[0])
-            throw SpawnFailure(message: "cannot start \(program): \(String(cString: strerror(status)))")
+            throw SpawnFailure(message: "cannot start \(program): \(failure)")
         }
-        pid = child
         startedAt = .now
         outputs = [Output(fd: outputPipe[0], stream: "stdout"), Output(fd: errorPipe[0], stream: "stderr")]
         self.logger = logger

@@ -1,4 +1,5 @@
 import CLibSSH2
+import CLinux
 import Glibc
 import Logging
 import Policy
@@ -299,9 +300,8 @@ final class ForwardingLoop {
         for listener in localListeners {
             while true {
                 // Close-on-exec from the start: a child spawned meanwhile must not inherit it.
-                let fd = bk_accept_cloexec(listener.fd)
+                let fd = bk_accept4(listener.fd, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
                 guard fd >= 0 else { break }
-                TCPSocket.setNonBlocking(fd)
                 TCPSocket.setNoDelay(fd)
                 pendingOpens.append((fd, listener.forward))
                 accepted = true

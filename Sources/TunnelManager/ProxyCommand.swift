@@ -57,30 +57,18 @@ final class ProxyCommand: Sendable {
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &errorPipe) == 0 else {
             throw TunnelFailure(.proxyFailed, "proxy_command: socketpair: \(String(cString: strerror(errno)))")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, childEnd, 0)
-        posix_spawn_file_actions_adddup2(&actions, childEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, errorPipe[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let arguments = ["/bin/sh", "-c", "exec \(command)"]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var child: pid_t = 0
-        let status = ChildEnvironment.ofThisProcess().withEnvp { envp in
-            posix_spawn(&child, "/bin/sh", &actions, &attributes, &argv, envp)
+        let spawned = Result { () throws(ProcessGroupSpawn.Failure) in
+            try ProcessGroupSpawn.spawn(
+                ["/bin/sh", "-c", "exec \(command)"], environment: .ofThisProcess(),
+                stdin: .descriptor(childEnd), stdout: .descriptor(childEnd), stderr: .descriptor(errorPipe[1]))
         }
         close(errorPipe[1])
-        guard status == 0 else {
+        switch spawned {
+        case .success(let child): pid = child
+        case .failure(let failure):
             close(errorPipe[0])
-            throw TunnelFailure(.proxyFailed, "proxy_command: cannot start /bin/sh: \(String(cString: strerror(status)))")
+            throw TunnelFailure(.proxyFailed, "proxy_command: cannot start /bin/sh: \(failure)")
         }
-        pid = child
         let reader = errorPipe[0]
         let thread = Thread { [self] in
             let handle = FileHandle(fileDescriptor: reader, closeOnDealloc: true)

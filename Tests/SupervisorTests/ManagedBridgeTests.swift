@@ -164,6 +164,33 @@ struct ManagedBridgeTests {
         #expect(bridge.state == .stopped)
     }
 
+    @Test("a bridge inherits no descriptor but 0, 1 and 2: a wildcard listener of ours without close-on-exec neither reaches it nor makes it look exposed")
+    func onlyStandardDescriptorsAreInherited() throws {
+        // Deliberately not close-on-exec, as a library's socket may be.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = INADDR_ANY
+        let listening = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        try #require(listening && listen(listener, 1) == 0)
+
+        let logs = Fixture.LogCollector()
+        let recorder = Fixture.StateRecorder()
+        let bridge = ManagedBridge(
+            name: "fds", command: ["/bin/sh", "-c", "ls /proc/$$/fd; echo listed; sleep 30"], logger: logs.logger,
+            checks: Fixture.fastChecks, onChange: recorder.record)
+        bridge.start()
+        defer { bridge.stop(grace: .seconds(1)) }
+
+        try Fixture.wait("the listing", timeout: .seconds(10)) { logs.lines(stream: "stdout", bridge: "fds").contains("listed") }
+        #expect(logs.lines(stream: "stdout", bridge: "fds") == ["0", "1", "2", "listed"])
+        #expect(!recorder.states.contains { $0.needsConfigChange }, "states: \(recorder.states)")
+    }
+
     @Test("stop() kills a process group that ignores SIGTERM once the grace is over")
     func stopKillsStubbornGroup() throws {
         let marker = "59.\(Int.random(in: 100_000...999_999))"
