@@ -101,7 +101,7 @@ let package = Package(
         ),
 
         // A real OpenSSH sshd and loopback TCP targets for tunnel tests.
-        .target(name: "TestSupport", dependencies: ["Policy"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Policy", "TunnelManager"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),

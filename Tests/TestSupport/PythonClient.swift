@@ -3,6 +3,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import TunnelManager
 
 /// Runs Python scripts with the repository's `.venv` (made by `scripts/setup`), which holds the
 /// official `openai` and `anthropic` SDKs, so tests can drive the gateway with real clients.
@@ -212,8 +213,8 @@ public enum PythonClient {
         }
     }
 
-    /// `posix_spawn` with stdin `/dev/null`, stdout and stderr into pipes
-    /// read by the captures, default signal dispositions and an empty signal mask.
+    /// Starts `arguments` as the daemon starts its children (``ProcessGroupSpawn``), with stdin
+    /// `/dev/null` and stdout and stderr into pipes read by the captures.
     private static func spawn(
         _ arguments: [String], environment: [String: String], stdout: Capture, stderr: Capture
     ) throws -> Int32 {
@@ -235,35 +236,14 @@ public enum PythonClient {
             close(errPipe[1])
         }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessGroupSpawn.spawn(
+                arguments, environment: ChildEnvironment(parent: [:], extra: environment),
+                stdin: .null, stdout: .descriptor(outPipe[1]), stderr: .descriptor(errPipe[1]))
+        } catch {
             [outPipe[0], errPipe[0]].forEach { close($0) }
-            throw Failure("posix_spawn \(arguments[0]): \(String(cString: strerror(result)))")
+            throw Failure("posix_spawn \(arguments[0]): \(error)")
         }
         stdout.pump(outPipe[0])
         stderr.pump(errPipe[0])

@@ -4,6 +4,7 @@ public import Foundation
 import Glibc
 import Policy
 #endif
+import TunnelManager
 
 /// A real OpenSSH `sshd` listening on a free loopback port, for tunnel tests.
 ///
@@ -450,35 +451,15 @@ public final class TestSSHD: @unchecked Sendable {
         }
     }
 
-    /// `posix_spawn` with stdin `/dev/null`, stdout and stderr `outputFD`, default signal
-    /// dispositions and an empty signal mask.
+    /// Starts `executable` as the daemon starts its children (``ProcessGroupSpawn``), with stdin
+    /// `/dev/null` and stdout and stderr `outputFD`.
     private static func spawn(_ executable: String, _ arguments: [String], outputFD: Int32) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outputFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, outputFD, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-        guard result == 0 else {
-            throw Failure("posix_spawn \(executable): \(String(cString: strerror(result)))")
+        do {
+            return try ProcessGroupSpawn.spawn(
+                [executable] + arguments, environment: nil, stdin: .null, stdout: .descriptor(outputFD), stderr: .descriptor(outputFD))
+        } catch {
+            throw Failure("posix_spawn \(executable): \(error)")
         }
-        return pid
     }
 
     /// Copies `fd` to `sink` until EOF, then closes it.
