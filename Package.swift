@@ -32,20 +32,23 @@ let package = Package(
         // accept4 and posix_spawn's closefrom, which glibc declares only under _GNU_SOURCE.
         .target(name: "CLinux"),
 
+        // The mechanics every part of the daemon shares: starting, scanning and reaping child
+        // processes, stop signals, backoff, duration conversions, blocking work off the pool.
+        .target(name: "Platform", dependencies: ["CLinux"], swiftSettings: swiftSettings),
         // A TOML reader that keeps the line of every key, so config errors can name it.
         .target(name: "TOML", swiftSettings: swiftSettings),
         // Pure rules: addresses, binds, the exposure policy, the host audit.
         .target(name: "Policy", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .target(
             name: "TunnelManager",
-            dependencies: ["Policy", "CLibSSH2", "CLinux", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Policy", "Platform", "CLibSSH2", "CLinux", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The one database (system SQLite through GRDB): probe results, transitions, incidents, outbox.
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .target(
             name: "BridgeProbe",
-            dependencies: ["Policy", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Policy", "Platform", "CCurl"],
             swiftSettings: swiftSettings
         ),
         // Pure translation between the OpenAI chat, OpenAI Responses and Anthropic Messages dialects:
@@ -55,7 +58,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Policy", "Store", "Translation", "COpenSSL",
+                "Policy", "Platform", "Store", "Translation", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -68,7 +71,7 @@ let package = Package(
         .target(
             name: "Supervisor",
             dependencies: [
-                "TOML", "Policy", "Store", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
+                "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -80,7 +83,7 @@ let package = Package(
         .target(
             name: "Demo",
             dependencies: [
-                "Supervisor", "Policy", "Translation", "TunnelManager",
+                "Supervisor", "Policy", "Platform", "Translation", "TunnelManager",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Supervisor", "Policy", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
+                "Supervisor", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,14 +104,15 @@ let package = Package(
         ),
 
         // A real OpenSSH sshd and loopback TCP targets for tunnel tests.
-        .target(name: "TestSupport", dependencies: ["Policy", "TunnelManager"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Policy", "Platform"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SupervisorTests",
             dependencies: [
-                "Supervisor", "Policy", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
+                "Supervisor", "Policy", "Platform", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -116,7 +120,7 @@ let package = Package(
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TranslationTests", dependencies: ["Translation"], exclude: ["Golden"], swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway"], swiftSettings: swiftSettings),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport", "Store", "Policy"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,6 @@
 import CCurl
 import Glibc
+import Platform
 
 /// Performs ``HTTPRequest``s with libcurl's easy interface: blocking, so call it from a thread of
 /// its own (``ProbeScheduler`` keeps a small pool), never from Swift's cooperative pool.
@@ -36,8 +37,8 @@ public enum HTTPExchange {
                         bk_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"),
                         bk_curl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"),
                         bk_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0),
-                        bk_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout)),
-                        bk_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(request.connectTimeout)),
+                        bk_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.inMilliseconds))),
+                        bk_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(request.connectTimeout.inMilliseconds))),
                         bk_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1),
                         request.useProxy ? CURLE_OK : bk_curl_setopt_string(handle, CURLOPT_NOPROXY, "*"),
                         bk_curl_setopt_string(handle, CURLOPT_USERAGENT, "bridgekeeper"),
@@ -112,11 +113,6 @@ public enum HTTPExchange {
         let tls = phase(CURLINFO_APPCONNECT_TIME_T)
         return PhaseTimings(
             connectMs: connect, tlsMs: tls, firstByteMs: phase(CURLINFO_STARTTRANSFER_TIME_T), totalMs: phase(CURLINFO_TOTAL_TIME_T))
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Probes bridges at their intervals on a small pool of threads of its own (libcurl's `perform`
 /// blocks, so it never runs on Swift's cooperative pool). Results go to `onResult`, on a pool
@@ -101,7 +102,7 @@ public final class ProbeScheduler: @unchecked Sendable {
             let now = ContinuousClock.now
             guard when <= now else {
                 let wait = now.duration(to: when)
-                _ = condition.wait(until: Date().addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18))
+                _ = condition.wait(until: Date().addingTimeInterval(wait.timeInterval))
                 continue
             }
             guard let target = targets[name] else {

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
+import Platform
 import Supervisor
-import TunnelManager
 
 /// A child process in a process group of its own, with stdin from `/dev/null` and stdout and
 /// stderr appended to a log file.

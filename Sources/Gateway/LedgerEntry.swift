@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Platform
 import Store
 import Translation
 
@@ -44,7 +45,7 @@ struct LedgerEntry: Sendable {
         self.status = status
         self.errorCode = errorCode
         if firstByte == nil { firstByte = now }
-        latencyMs = Self.milliseconds(started.duration(to: now))
+        latencyMs = started.duration(to: now).inMilliseconds
     }
 
     var record: RequestRecord {
@@ -52,12 +53,8 @@ struct LedgerEntry: Sendable {
             time: time, key: key, caller: caller, clientApp: clientApp, surface: surface, modelRequested: modelRequested,
             modelServed: modelServed, bridge: bridge, stream: stream, status: status, errorCode: errorCode,
             tokensIn: usage?.input, tokensOut: usage?.output, tokensEstimated: usage?.estimated ?? false, latencyMs: latencyMs,
-            ttfbMs: firstByte.map { Self.milliseconds(started.duration(to: $0)) },
+            ttfbMs: firstByte.map { started.duration(to: $0).inMilliseconds },
             costAvoided: usage.flatMap { usage in price.map { $0.cost(input: usage.input, output: usage.output) } },
             compressionOperations: compression.operations, compressionTokensSaved: compression.tokensSaved)
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Policy
 import Glibc
 import Logging
+import Platform
+import Policy
 import TunnelManager
 
 /// One run of a managed bridge's command: a child in its own process group, with stdin from
@@ -101,8 +102,7 @@ final class BridgeProcess {
     func pump(timeout: Duration, wake: Int32) {
         var descriptors = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
         descriptors += outputs.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
-        let milliseconds = Int32(clamping: max(0, timeout.components.seconds * 1000 + (timeout.components.attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000))
-        let ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+        let ready = poll(&descriptors, nfds_t(descriptors.count), timeout.pollTimeout)
         guard ready > 0 else { return }
         for index in outputs.indices.reversed() where descriptors[index + 1].revents != 0 {
             readOnce(index)

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import NIOCore
+import Platform
 public import ServiceLifecycle
 import Synchronization
 

@@ -1,6 +1,7 @@
-import Store
 import BridgeProbe
 import Foundation
+import Platform
+import Store
 import TunnelManager
 
 extension IncidentBook {

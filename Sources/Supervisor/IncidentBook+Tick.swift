@@ -1,6 +1,7 @@
-public import Foundation
-import Store
 import BridgeProbe
+public import Foundation
+import Platform
+import Store
 
 extension IncidentBook {
     /// Sends what time calls for: reminders that are due and flapping bridges that have settled.

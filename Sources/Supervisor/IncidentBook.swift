@@ -1,6 +1,7 @@
-public import Foundation
-public import Store
 import BridgeProbe
+public import Foundation
+import Platform
+public import Store
 import TunnelManager
 
 /// Decides what on-call is told, from state changes and the passing of time. A pure value: no I/O,

@@ -1,3 +1,4 @@
+import Platform
 extension JournalEntry {
     /// `MESSAGE_ID` of each notice event: fixed 128-bit ids, so `journalctl MESSAGE_ID=…` finds every
     /// notice of a kind across versions.

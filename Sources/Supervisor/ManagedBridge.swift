@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 public import Logging
+public import Platform
 import Policy
 import Synchronization
 public import TunnelManager

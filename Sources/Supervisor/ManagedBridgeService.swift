@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Platform
 public import ServiceLifecycle
 import TunnelManager
 
@@ -31,11 +32,6 @@ public struct ManagedBridgeService: Service {
         for bridge in bridges { bridge.start() }
         try? await gracefulShutdown()
         // stop() blocks until each process group is gone: keep it off the cooperative pool.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                for bridge in bridges { bridge.stop() }
-                continuation.resume()
-            }
-        }
+        await BlockingWork.run("bridgekeeper-bridges-stop") { for bridge in bridges { bridge.stop() } }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 extension Notice {
     /// A short headline (ntfy's `Title`, Slack's bold line): `m365: auth_required`,

@@ -1,3 +1,4 @@
+import Platform
 /// When the incident book reminds and when it calls a bridge flapping.
 public struct NotificationPolicy: Sendable, Equatable {
     /// Reminder offsets from an incident's opening, in order.

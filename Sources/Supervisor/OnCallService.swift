@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Platform
 public import ServiceLifecycle
 public import Store
 
@@ -38,11 +39,6 @@ public struct OnCallService: Service {
             let wait = max(0.05, next.timeIntervalSinceNow)
             do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) } } catch { break }
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                sender.stop()
-                continuation.resume()
-            }
-        }
+        await BlockingWork.run("bridgekeeper-webhooks-stop") { sender.stop() }
     }
 }

@@ -1,6 +1,7 @@
 public import BridgeProbe
 public import Foundation
 public import Logging
+import Platform
 public import ServiceLifecycle
 public import Store
 public import TunnelManager
@@ -74,12 +75,7 @@ public struct ProbeService: Service {
             try? await gracefulShutdown()
         }
         // Stopping waits for probes in flight (each ends within its timeout): off the cooperative pool.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                scheduler.stop()
-                continuation.resume()
-            }
-        }
+        await BlockingWork.run("bridgekeeper-probes-stop") { scheduler.stop() }
     }
 
     private static func report(

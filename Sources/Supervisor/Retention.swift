@@ -1,4 +1,5 @@
 public import Foundation
+import Platform
 public import Store
 
 /// How long the database keeps what it records. Open incidents and undelivered webhook messages

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Platform
 public import ServiceLifecycle
 public import TunnelManager
 
@@ -34,11 +35,6 @@ public struct TunnelService: Service {
             }
         } onGracefulShutdown: {}
         // Closing sessions blocks on the tunnel threads: keep that off the cooperative pool.
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread {
-                manager.shutdown()
-                continuation.resume()
-            }
-        }
+        await BlockingWork.run("bridgekeeper-tunnels-stop") { manager.shutdown() }
     }
 }

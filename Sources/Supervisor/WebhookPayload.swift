@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// The HTTP request body and headers that deliver one notice to a webhook, in the webhook's format.
 /// Never credentials: whatever a webhook needs for auth is added at delivery time.

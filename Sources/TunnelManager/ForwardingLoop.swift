@@ -2,6 +2,7 @@ import CLibSSH2
 import CLinux
 import Glibc
 import Logging
+import Platform
 import Policy
 
 /// The data path of one authenticated session: requests the forwards, proves reverse listeners are
@@ -246,7 +247,7 @@ final class ForwardingLoop {
             let timeout: Duration =
                 progressed ? .zero : min(liveness.remaining(at: now), .seconds(Int64(max(secondsToNext, 1))), .seconds(1))
             fillDescriptors(&descriptors)
-            _ = poll(&descriptors, nfds_t(descriptors.count), TCPSocket.milliseconds(timeout))
+            _ = poll(&descriptors, nfds_t(descriptors.count), timeout.pollTimeout)
             for (offset, pump) in pumps.enumerated() { pump.revents = descriptors[2 + localListeners.count + offset].revents }
             progressed = false
         }

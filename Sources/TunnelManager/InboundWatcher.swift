@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Platform
 import Policy
 
 /// Watches an inbound tunnel — a reverse tunnel a peer holds into this host — through the

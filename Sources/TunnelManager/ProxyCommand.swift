@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Logging
+import Platform
 import Policy
 import Synchronization
 
@@ -102,12 +103,7 @@ final class ProxyCommand: Sendable {
     /// A description of how the command ended, or nil while it runs.
     func exitStatus() -> String? {
         ending.withLock { ending in
-            if let ending { return ending }
-            var status: Int32 = 0
-            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-            let code = (status >> 8) & 0xFF
-            let signal = status & 0x7F
-            ending = signal == 0 ? "exited with status \(code)" : "killed by signal \(signal)"
+            if ending == nil { ending = ChildExit.reap(pid) }
             return ending
         }
     }
@@ -132,8 +128,7 @@ final class ProxyCommand: Sendable {
         if awaitExit(within: grace) != nil { return }
         kill(-pid, SIGKILL)
         ending.withLock { ending in
-            var status: Int32 = 0
-            if ending == nil, waitpid(pid, &status, 0) == pid { ending = "killed by signal \(SIGKILL)" }
+            if ending == nil { ending = ChildExit.reap(pid, blocking: true) }
         }
     }
 }

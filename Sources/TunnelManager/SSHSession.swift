@@ -1,6 +1,7 @@
 import CLibSSH2
 import Foundation
 import Glibc
+import Platform
 
 /// One non-blocking libssh2 session over a transport: handshake, host-key check, public-key
 /// authentication, and `drive` for the calls that must run to completion before the data loop
@@ -135,7 +136,7 @@ final class SSHSession {
             pollfd(fd: io.fd, events: Int16(POLLIN) | (io.pending > 0 ? Int16(POLLOUT) : 0), revents: 0),
             pollfd(fd: stop.fd, events: Int16(POLLIN), revents: 0),
         ]
-        _ = poll(&fds, 2, TCPSocket.milliseconds(min(remaining, .milliseconds(500))))
+        _ = poll(&fds, 2, min(remaining, .milliseconds(500)).pollTimeout)
         if stop.isStopped { throw StopRequested() }
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import Logging
+import Platform
 
 /// The byte stream an SSH session runs over: a TCP connection (TCP_NODELAY, connect timeout) or a
 /// ProxyCommand on a socketpair. Its descriptor is non-blocking.
@@ -81,7 +82,7 @@ final class SSHTransport {
                 continue
             }
             var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ready = poll(&pollfd, 1, TCPSocket.milliseconds(timeout))
+            let ready = poll(&pollfd, 1, timeout.pollTimeout)
             if ready == 0 {
                 lastError = "timed out after \(timeout)"
                 Glibc.close(fd)

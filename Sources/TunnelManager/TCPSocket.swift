@@ -23,14 +23,6 @@ enum TCPSocket {
         return error
     }
 
-    /// A poll(2) timeout in milliseconds, rounded up.
-    static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        if seconds < 0 { return 0 }
-        let total = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: total)
-    }
-
     /// The text of an errno value.
     static func describe(_ code: Int32) -> String { String(cString: strerror(code)) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Platform
 import Policy
 import Synchronization
 
@@ -71,7 +72,7 @@ final class TunnelWorker: Sendable {
                 }
                 board.update(spec.name) {
                     $0.enter(failure.failure.state, failure: failure.failure, reason: failure.reason)
-                    $0.retryAt = wait.map { Date() + TimeInterval($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+                    $0.retryAt = wait.map { Date() + $0.timeInterval }
                 }
                 let message: Logger.Message = "tunnel \(failure.failure.state.rawValue): \(UntrustedText.clean(failure.reason, limit: 1000))"
                 if lastFailure == failure.failure && !failure.failure.needsPerson {

@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Logging
+import Platform
 import Supervisor
 import Synchronization
 import TunnelManager
@@ -50,12 +51,7 @@ final class Reloader: Sendable {
 
     /// Reloads once. Stopping tunnels blocks on their threads, so the work runs on a thread of its own.
     func reload() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread { [self] in
-                reloadNow()
-                continuation.resume()
-            }
-        }
+        await BlockingWork.run("bridgekeeper-reload") { [self] in reloadNow() }
     }
 
     private func reloadNow() {

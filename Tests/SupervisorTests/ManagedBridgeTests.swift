@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
 import Logging
+import Platform
 @_spi(Testing) import Supervisor
-import Testing
 import TestSupport
+import Testing
 import TunnelManager
 
 /// `ManagedBridge` on real processes: Python's http.server as a bridge, shells that exit or ignore
@@ -230,21 +231,9 @@ struct ManagedBridgeTests {
 
     // MARK: Restart delays (pure)
 
-    /// A seeded generator, so a failure can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("restart delays lie in the upper half of a doubling ceiling, cap out, and reset after a stable run", arguments: [1, 2, 3, 42])
     func restartDelays(seed: UInt64) {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         var backoff = Backoff(base: .milliseconds(500), cap: .seconds(30), resetAfter: .seconds(60))
         var now = ContinuousClock.now
         for attempt in 0..<10 {

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// What every loopback fake bridge (127.0.0.1, a free port) shares, whatever API dialect it
 /// speaks: the listener, the record of requests, the failures a test can switch on, and the
@@ -138,13 +139,7 @@ public class FakeBridge: @unchecked Sendable {
     /// Waits like ``waitUntilFirstChunkSent(count:timeout:)`` on a thread of its own, so waiting
     /// never ties up a thread of the cooperative pool.
     public func waitUntilFirstChunkSent(count: Int = 1, timeout: Duration) async -> Bool {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { [self] in
-                continuation.resume(returning: waitUntilFirstChunkSent(count: count, timeout: timeout))
-            }
-            thread.name = "FakeBridge-wait"
-            thread.start()
-        }
+        await BlockingWork.run("FakeBridge-wait") { [self] in waitUntilFirstChunkSent(count: count, timeout: timeout) }
     }
 
     /// Ends the ``pauseAfterFirstChunk`` of every stream that has sent its first event; later

@@ -1,9 +1,9 @@
 public import Foundation
+import Platform
 
 #if canImport(Glibc)
 import Glibc
 #endif
-import TunnelManager
 
 /// Runs Python scripts with the repository's `.venv` (made by `scripts/setup`), which holds the
 /// official `openai` and `anthropic` SDKs, so tests can drive the gateway with real clients.
@@ -104,14 +104,14 @@ public enum PythonClient {
             var raw: Int32 = 0
             let result = waitpid(pid, &raw, WNOHANG)
             if result == pid {
-                status = decode(raw)
+                status = ChildExit.code(raw)
             } else if result < 0 && errno != EINTR {
                 throw Failure("waitpid: \(String(cString: strerror(errno)))")
             } else if ContinuousClock.now >= deadline {
                 timedOut = true
                 kill(pid, SIGKILL)
                 while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-                status = decode(raw)
+                status = ChildExit.code(raw)
             } else {
                 Thread.sleep(forTimeInterval: 0.01)
             }
@@ -128,13 +128,7 @@ public enum PythonClient {
     public static func run(
         _ script: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Swift.Result { try run(script, environment: environment, timeout: timeout) })
-            }
-            thread.name = "PythonClient"
-            thread.start()
-        }
+        try await BlockingWork.run("PythonClient") { try run(script, environment: environment, timeout: timeout) }
     }
 
     /// A script started with ``start(_:environment:timeout:)``, running on a thread of its own.
@@ -248,11 +242,5 @@ public enum PythonClient {
         stdout.pump(outPipe[0])
         stderr.pump(errPipe[0])
         return pid
-    }
-
-    private static func decode(_ status: Int32) -> Int32 {
-        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 }

@@ -1,10 +1,10 @@
 public import Foundation
+import Platform
 
 #if canImport(Glibc)
 import Glibc
 import Policy
 #endif
-import TunnelManager
 
 /// A real OpenSSH `sshd` listening on a free loopback port, for tunnel tests.
 ///
@@ -334,7 +334,7 @@ public final class TestSSHD: @unchecked Sendable {
             if listenerRunningLocked() {
                 var status: Int32 = 0
                 while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                lastExitStatus = Self.decode(status)
+                lastExitStatus = ChildExit.code(status)
                 listenerPIDReaped = true
             }
             listenerPID = nil
@@ -414,7 +414,7 @@ public final class TestSSHD: @unchecked Sendable {
         while true {
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { return decode(status) }
+            if result == pid { return ChildExit.code(status) }
             if result < 0 && errno != EINTR { return nil }
             if ContinuousClock.now >= deadline { return nil }
             Thread.sleep(forTimeInterval: 0.02)
@@ -430,8 +430,8 @@ public final class TestSSHD: @unchecked Sendable {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let output = String(decoding: data, as: UTF8.self)
-        guard decode(status) == 0 else {
-            throw Failure("\(executable) \(arguments.joined(separator: " ")) failed (\(decode(status))): \(output)")
+        guard ChildExit.code(status) == 0 else {
+            throw Failure("\(executable) \(arguments.joined(separator: " ")) failed (\(ChildExit.code(status))): \(output)")
         }
         return output
     }
@@ -474,12 +474,6 @@ public final class TestSSHD: @unchecked Sendable {
         close(fd)
     }
 
-    private static func decode(_ status: Int32) -> Int32 {
-        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
-        let signal = status & 0x7F
-        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
-    }
-
     /// Whether the listener still runs; reaps it (and records its status) once it has exited.
     private func listenerRunningLocked() -> Bool {
         guard let pid = listenerPID else { return false }
@@ -487,7 +481,7 @@ public final class TestSSHD: @unchecked Sendable {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
         if result == pid {
-            lastExitStatus = Self.decode(status)
+            lastExitStatus = ChildExit.code(status)
             listenerPIDReaped = true
             return false
         }

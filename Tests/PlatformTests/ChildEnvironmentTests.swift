@@ -1,5 +1,5 @@
+import Platform
 import Testing
-import TunnelManager
 
 @Suite struct ChildEnvironmentTests {
     @Test("PATH, HOME and LANG are kept, everything else of the daemon's is not; the extra table wins")

@@ -1,5 +1,5 @@
-public import Glibc
 import CLinux
+public import Glibc
 
 /// Starts a program the daemon runs (a managed bridge, a proxy command, the demo's processes) the
 /// one way they are all started: in a process group of its own (so its whole tree can be

@@ -14,6 +14,12 @@ public enum ChildExit {
         return nil
     }
 
+    /// A `waitpid` status as a shell says it: the exit status, or 128 + the signal that killed it.
+    public static func code(_ status: Int32) -> Int32 {
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
     /// A `waitpid` status in words (WIFEXITED / WTERMSIG by hand: Swift does not import the macros).
     public static func describe(_ status: Int32) -> String {
         let signal = status & 0x7F

@@ -42,11 +42,8 @@ public final class StopSignal: Sendable {
             let remaining = deadline - .now
             if remaining <= .zero { return false }
             var pollfd = Glibc.pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&pollfd, 1, TCPSocket.milliseconds(min(remaining, .seconds(1))))
+            _ = poll(&pollfd, 1, min(remaining, .seconds(1)).pollTimeout)
         }
         return true
     }
 }
-
-/// Thrown out of a tunnel's work when a stop was requested.
-struct StopRequested: Error {}
