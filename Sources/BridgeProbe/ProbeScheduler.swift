@@ -15,7 +15,7 @@ public final class ProbeScheduler: @unchecked Sendable {
     private var inFlight: Set<String> = []
     private var started = false
     private var stopped = false
-    private var threads: [Thread] = []
+    private var workers = 0
     private var running = 0
 
     /// A scheduler for `targets` with up to `workers` probes at once (at most one per bridge). A
@@ -58,13 +58,10 @@ public final class ProbeScheduler: @unchecked Sendable {
 
     /// Starts threads up to one per target, at most `maximumWorkers`; the caller holds `condition`.
     private func addWorkersLocked() {
-        while threads.count < min(maximumWorkers, targets.count) {
-            let index = threads.count
-            let thread = Thread { [self] in work() }
-            thread.name = "bridgekeeper-probe-\(index)"
-            threads.append(thread)
+        while workers < min(maximumWorkers, targets.count) {
             running += 1
-            thread.start()
+            DedicatedThread.start("bk-probe-\(workers)") { [self] in work() }
+            workers += 1
         }
     }
 

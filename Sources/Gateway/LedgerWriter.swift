@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Platform
 public import Store
 
 /// Writes ledger rows to the store in batches on a thread of its own: a request never waits for
@@ -18,9 +19,7 @@ public final class LedgerWriter: RequestLedger, @unchecked Sendable {
     public init(store: Store, logger: Logger) {
         self.store = store
         self.logger = logger
-        let thread = Thread { [self] in run() }
-        thread.name = "bridgekeeper-ledger"
-        thread.start()
+        DedicatedThread.start("bk-ledger") { [self] in run() }
     }
 
     public func record(_ entry: RequestRecord) {

@@ -12,8 +12,8 @@ extension Duration {
     /// As a `poll(2)` timeout: whole milliseconds rounded up (so a wait never ends early and spins),
     /// 0 for a negative duration, at most `Int32.max`.
     public var pollTimeout: Int32 {
+        if self <= .zero { return 0 }
         let (seconds, attoseconds) = components
-        if seconds < 0 { return 0 }
         let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
         if overflow { return .max }
         return Int32(clamping: milliseconds + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)

@@ -43,13 +43,11 @@ public struct CriticalService: Service, CustomStringConvertible {
             notifier.failing(reason: reason, errno: code)
             let deadline = deadline
             let logger = logger
-            let thread = Thread {
+            DedicatedThread.start("bk-deadline") {
                 Thread.sleep(forTimeInterval: deadline.timeInterval)
                 logger.critical("the daemon did not stop within \(deadline) of the failure; exiting now")
                 _exit(1)
             }
-            thread.name = "bridgekeeper-failure-deadline"
-            thread.start()
         }
     }
 

@@ -107,12 +107,10 @@ public final class ManagedBridge: Sendable {
             return true
         }
         guard starting else { return }
-        let thread = Thread { [self] in
+        DedicatedThread.start("bk-bridge-\(name)") { [self] in
             run()
             done.signal()
         }
-        thread.name = "bridgekeeper-bridge-\(name)"
-        thread.start()
     }
 
     /// Stops the bridge: SIGTERM to its process group, SIGKILL after `grace`, reaps it and waits for

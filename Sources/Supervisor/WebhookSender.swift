@@ -1,6 +1,7 @@
 public import BridgeProbe
 public import Foundation
 public import Logging
+import Platform
 public import Store
 
 /// Delivers the webhook outbox: on a thread of its own, posts every due message to its webhook
@@ -16,7 +17,7 @@ public final class WebhookSender: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false
     private var pending = false
-    private var thread: Thread?
+    private var started = false
     private var finished = false
 
     /// A sender for the configured `webhooks`, reading `store`'s outbox.
@@ -36,11 +37,9 @@ public final class WebhookSender: @unchecked Sendable {
     public func start() {
         condition.lock()
         defer { condition.unlock() }
-        guard thread == nil else { return }
-        let thread = Thread { [self] in run() }
-        thread.name = "bridgekeeper-webhooks"
-        self.thread = thread
-        thread.start()
+        guard !started else { return }
+        started = true
+        DedicatedThread.start("bk-webhooks") { [self] in run() }
     }
 
     /// Delivers new messages now rather than at the next periodic look.
@@ -56,7 +55,7 @@ public final class WebhookSender: @unchecked Sendable {
         condition.lock()
         stopped = true
         condition.broadcast()
-        while thread != nil && !finished { condition.wait() }
+        while started && !finished { condition.wait() }
         condition.unlock()
     }
 

@@ -29,7 +29,7 @@ final class InboundWatcher: Sendable {
 
     /// Starts the watching thread.
     func start() {
-        let thread = Thread { [self] in
+        DedicatedThread.start("bk-inbound-\(spec.name)") { [self] in
             var previous: Verdict?
             var owners: (inodes: Set<UInt64>, names: [UInt64: String]) = ([], [:])
             let ports = Set(spec.forwards.map(\.listen.port))
@@ -48,8 +48,6 @@ final class InboundWatcher: Sendable {
             } while !stop.sleep(interval)
             done.signal()
         }
-        thread.name = "bridgekeeper-inbound-\(spec.name)"
-        thread.start()
     }
 
     /// Stops watching.

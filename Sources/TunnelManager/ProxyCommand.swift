@@ -71,7 +71,7 @@ final class ProxyCommand: Sendable {
             throw TunnelFailure(.proxyFailed, "proxy_command: cannot start /bin/sh: \(failure)")
         }
         let reader = errorPipe[0]
-        let thread = Thread { [self] in
+        DedicatedThread.start("bk-proxy-stderr") { [self] in
             let handle = FileHandle(fileDescriptor: reader, closeOnDealloc: true)
             var pending = Data()
             while true {
@@ -93,8 +93,6 @@ final class ProxyCommand: Sendable {
                 }
             }
         }
-        thread.name = "bridgekeeper-proxy-stderr"
-        thread.start()
     }
 
     /// The last line the command wrote to stderr.

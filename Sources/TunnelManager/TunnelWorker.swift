@@ -35,12 +35,10 @@ final class TunnelWorker: Sendable {
 
     /// Starts the thread.
     func start() {
-        let thread = Thread { [self] in
+        DedicatedThread.start("bk-tunnel-\(spec.name)") { [self] in
             main()
             done.signal()
         }
-        thread.name = "bridgekeeper-tunnel-\(spec.name)"
-        thread.start()
     }
 
     /// Stops the thread and waits until its session is closed.
