@@ -76,6 +76,8 @@ public class FakeBridge: @unchecked Sendable {
         var firstChunksSent = 0
         var resumeGeneration = 0
         var stopped = false
+        var answeredPosts = 0
+        var stopAfterPosts: Int?
     }
 
     /// Listens on 127.0.0.1:0 and serves `models`; `name` names the threads.
@@ -146,6 +148,13 @@ public class FakeBridge: @unchecked Sendable {
     /// streams pause again.
     public func resumePausedStreams() {
         locked { $0.resumeGeneration += 1 }
+    }
+
+    /// Stops (as ``stop()``) right after the `count`th POST has been answered, on the thread that
+    /// answered it: a client that sends one request at a time sees the bridge die between two
+    /// requests, never in the middle of an answer.
+    public func stop(afterAnsweringPosts count: Int) {
+        locked { $0.stopAfterPosts = count }
     }
 
     /// Stops listening and closes every connection; paused streams end at once.
@@ -259,6 +268,11 @@ public class FakeBridge: @unchecked Sendable {
         } else {
             answer(request, path: path, number: number, cutAfter: cutAfter, on: fd)
         }
+        let last = request.method == "POST" && locked { state in
+            state.answeredPosts += 1
+            return state.answeredPosts == state.stopAfterPosts
+        }
+        if last { stop() }
     }
 
     /// Waits `duration`, or less if the bridge stops or streams were resumed after `generation`.
