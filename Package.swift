@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
     ],
     targets: [
@@ -68,10 +69,44 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Living under systemd: sd_notify, the watchdog, the journal, the daemon's log handler, and
+        // the rule that the first service to fail stops the daemon.
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "Platform", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Bridges bridgekeeper runs itself: restarted with backoff, their output logged, their
+        // process tree scanned for listeners beyond loopback and stopped when one appears.
+        .target(
+            name: "ManagedBridges",
+            dependencies: [
+                "Policy", "Platform",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Telling on-call what changed: incidents (`IncidentBook`), notices for the journal, webhook
+        // payloads and their outbox, reminders, retention.
+        .target(
+            name: "OnCall",
+            dependencies: [
+                "Platform", "Store", "Systemd", "BridgeProbe", "TunnelManager",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Supervisor",
             dependencies: [
-                "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "Gateway", "CSystemd",
+                "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Systemd", "ManagedBridges", "OnCall",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -94,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Supervisor", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
+                "Supervisor", "Systemd", "ManagedBridges", "OnCall", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,15 +139,28 @@ let package = Package(
         ),
 
         // A real OpenSSH sshd and loopback TCP targets for tunnel tests.
-        .target(name: "TestSupport", dependencies: ["Policy", "Platform"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Policy", "Platform", "Systemd"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SystemdTests", dependencies: ["Systemd", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ManagedBridgesTests",
+            dependencies: ["ManagedBridges", "Platform", "Policy", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OnCallTests",
+            dependencies: [
+                "OnCall", "Systemd", "Store", "BridgeProbe", "TunnelManager", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SupervisorTests",
             dependencies: [
-                "Supervisor", "Policy", "Platform", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
+                "Supervisor", "Systemd", "Policy", "Platform", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

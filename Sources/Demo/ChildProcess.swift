@@ -86,12 +86,12 @@ final class ChildProcess: @unchecked Sendable {
 
     /// The live members of `leader`'s process group and their descendants.
     private static func liveTree(of leader: Int32) -> [Int32] {
-        ProcessGroupScan.members(procRoot: "/proc", leader: leader).filter(\.isLive).map(\.pid)
+        ProcessTree.members(procRoot: "/proc", leader: leader).filter(\.isLive).map(\.pid)
     }
 
     /// Whether `pid` exists and is not a zombie.
     private static func isLive(_ pid: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-        return ProcessGroupScan.parseStat(text)?.isLive ?? false
+        return ProcessTree.parseStat(text)?.isLive ?? false
     }
 }

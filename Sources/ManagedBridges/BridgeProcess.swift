@@ -3,7 +3,6 @@ import Glibc
 import Logging
 import Platform
 import Policy
-import TunnelManager
 
 /// One run of a managed bridge's command: a child in its own process group, with stdin from
 /// `/dev/null` and stdout and stderr on sockets that the owning thread reads into the log.

@@ -4,7 +4,6 @@ public import Logging
 public import Platform
 import Policy
 import Synchronization
-public import TunnelManager
 
 /// Runs a bridge's `command` and keeps it running — and loopback-only.
 ///
@@ -233,13 +232,13 @@ public final class ManagedBridge: Sendable {
         process.signalGroup(SIGTERM)
         while ContinuousClock.now < deadline {
             if process.reap() != nil {
-                let members = ProcessGroupScan.members(procRoot: procRoot, leader: process.pid, marker: marker)
+                let members = ProcessTree.members(procRoot: procRoot, leader: process.pid, marker: marker)
                 if !members.contains(where: \.isLive) { break }
             }
             process.pump(timeout: .milliseconds(50), wake: -1)
         }
         process.signalGroup(SIGKILL)
-        for member in ProcessGroupScan.members(procRoot: procRoot, leader: process.pid, marker: marker) where member.isLive {
+        for member in ProcessTree.members(procRoot: procRoot, leader: process.pid, marker: marker) where member.isLive {
             kill(member.pid, SIGKILL)
         }
         let how = process.reapBlocking()

@@ -2,7 +2,6 @@ import Foundation
 public import Logging
 import Platform
 public import ServiceLifecycle
-import TunnelManager
 
 /// Runs every bridge that has a `command` for the daemon's lifetime and stops them on shutdown.
 /// A bridge caught listening beyond loopback is reported to `onExposed` (the monitor marks it
@@ -10,12 +9,11 @@ import TunnelManager
 public struct ManagedBridgeService: Service {
     private let bridges: [ManagedBridge]
 
-    /// One ``ManagedBridge`` per configured bridge with a command.
-    public init(configuration: Configuration, logger: Logger, onExposed: @escaping @Sendable (String, String) -> Void) {
-        bridges = configuration.bridges.compactMap { bridge in
-            guard let command = bridge.command, !command.isEmpty else { return nil }
-            let name = bridge.name
-            return ManagedBridge(name: name, command: command, environment: .ofThisProcess(adding: bridge.environment), logger: logger) { state in
+    /// One ``ManagedBridge`` per spec.
+    public init(bridges specs: [ManagedBridgeSpec], logger: Logger, onExposed: @escaping @Sendable (String, String) -> Void) {
+        bridges = specs.map { spec in
+            let name = spec.name
+            return ManagedBridge(name: name, command: spec.command, environment: .ofThisProcess(adding: spec.environment), logger: logger) { state in
                 logger.info("managed bridge \(name): \(state)", metadata: ["bridge": "\(name)", "process": "\(state.name)"])
                 if case .exposed(let reason) = state { onExposed(name, reason) }
             }

@@ -1,4 +1,5 @@
 import Platform
+public import Systemd
 extension JournalEntry {
     /// `MESSAGE_ID` of each notice event: fixed 128-bit ids, so `journalctl MESSAGE_ID=…` finds every
     /// notice of a kind across versions.

@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import Store
 import Synchronization
+public import Systemd
 
 /// Tells on-call what changed. Every bridge and tunnel state change goes through the
 /// ``IncidentBook``; in one database transaction the change is recorded, the incidents it opened,
@@ -12,24 +13,25 @@ import Synchronization
 /// incident already sent, and reminders keep their schedule.
 public final class OnCall: Sendable {
     private let store: Store
-    private let webhooks: [Configuration.Webhook]
+    private let webhooks: [WebhookDestination]
     private let journal: (any JournalWriter)?
     private let sender: WebhookSender?
     private let logger: Logger
     private let book: Mutex<IncidentBook>
 
-    /// Restores the open incidents from `store`. `journal` nil means notices go to `logger` only.
+    /// Restores the open incidents from `store`. `bridgeTunnels` names each bridge's tunnel (a
+    /// bridge whose tunnel is down is not paged for apart). `journal` nil means notices go to
+    /// `logger` only.
     public init(
-        store: Store, configuration: Configuration, journal: (any JournalWriter)?, sender: WebhookSender?, logger: Logger,
-        policy: NotificationPolicy = NotificationPolicy()
+        store: Store, webhooks: [WebhookDestination], bridgeTunnels: [String: String], journal: (any JournalWriter)?, sender: WebhookSender?,
+        logger: Logger, policy: NotificationPolicy = NotificationPolicy()
     ) throws(StoreError) {
         self.store = store
-        webhooks = configuration.webhooks
+        self.webhooks = webhooks
         self.journal = journal
         self.sender = sender
         self.logger = logger
-        let tunnels = Dictionary(configuration.bridges.compactMap { bridge in bridge.tunnel.map { (bridge.name, $0) } }, uniquingKeysWith: { a, _ in a })
-        book = Mutex(IncidentBook(policy: policy, bridgeTunnels: tunnels, restoring: .init(incidents: try store.openIncidents())))
+        book = Mutex(IncidentBook(policy: policy, bridgeTunnels: bridgeTunnels, restoring: .init(incidents: try store.openIncidents())))
     }
 
     /// Takes in one state change.

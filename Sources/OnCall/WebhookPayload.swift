@@ -17,7 +17,7 @@ public struct WebhookPayload: Sendable, Equatable {
     ///   plus `priority` (syslog level), `title` and `text`); absent values are `null`.
     /// - `ntfy`: the text as a plain-text body, with `Title`, `Priority` (1–5) and `Tags` headers.
     /// - `slack`: `{"text": "*title*\ntext"}`.
-    public init(notice: Notice, format: Configuration.WebhookFormat) {
+    public init(notice: Notice, format: WebhookDestination.Format) {
         switch format {
         case .json:
             contentType = "application/json"

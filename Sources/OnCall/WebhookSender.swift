@@ -1,4 +1,4 @@
-public import BridgeProbe
+import BridgeProbe
 public import Foundation
 public import Logging
 import Platform
@@ -11,7 +11,7 @@ public import Store
 public final class WebhookSender: @unchecked Sendable {
     // @unchecked: `stopped` and `pending` are guarded by `condition`.
     private let store: Store
-    private let webhooks: [String: Configuration.Webhook]
+    private let webhooks: [String: WebhookDestination]
     private let logger: Logger
     private let timeout: Duration
     private let condition = NSCondition()
@@ -21,7 +21,7 @@ public final class WebhookSender: @unchecked Sendable {
     private var finished = false
 
     /// A sender for the configured `webhooks`, reading `store`'s outbox.
-    public init(store: Store, webhooks: [Configuration.Webhook], logger: Logger, timeout: Duration = .seconds(10)) {
+    public init(store: Store, webhooks: [WebhookDestination], logger: Logger, timeout: Duration = .seconds(10)) {
         self.store = store
         self.webhooks = Dictionary(webhooks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.logger = logger

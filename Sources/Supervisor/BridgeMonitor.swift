@@ -1,5 +1,6 @@
 public import BridgeProbe
 public import Foundation
+public import OnCall
 import Synchronization
 import TOML
 public import TunnelManager

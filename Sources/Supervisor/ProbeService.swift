@@ -1,5 +1,6 @@
 public import BridgeProbe
 public import Foundation
+public import OnCall
 public import Logging
 import Platform
 public import ServiceLifecycle

@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceLifecycle
+public import Systemd
 import TOML
 
 /// The daemon's root service. It owns the checked configuration and runs the supervision loop:

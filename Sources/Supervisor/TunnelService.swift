@@ -1,4 +1,5 @@
 public import Foundation
+public import OnCall
 public import Logging
 import Platform
 public import ServiceLifecycle

@@ -4,6 +4,7 @@ import Logging
 import Platform
 import Supervisor
 import Synchronization
+import Systemd
 import TunnelManager
 
 /// Reloads the daemon's config file on SIGHUP: tells systemd (`RELOADING=1`), re-reads and checks

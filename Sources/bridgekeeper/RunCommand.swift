@@ -3,10 +3,13 @@ import BridgeProbe
 import Gateway
 import Foundation
 import Logging
+import ManagedBridges
+import OnCall
 import Policy
 import ServiceLifecycle
 import Store
 import Supervisor
+import Systemd
 import TunnelManager
 import UnixSignals
 
@@ -55,10 +58,12 @@ struct RunCommand: AsyncParsableCommand {
         let sender: WebhookSender
         do {
             store = try Self.openStore(in: configuration.supervisor.stateDirectory)
-            sender = WebhookSender(store: store, webhooks: configuration.webhooks, logger: logger)
+            sender = WebhookSender(store: store, webhooks: configuration.onCallWebhooks, logger: logger)
             // Notices go to journald when it is where our output goes; to the log otherwise.
             let journal: (any JournalWriter)? = JournalStream.isStandardError(environment: environment) ? SystemdJournal() : nil
-            onCall = try OnCall(store: store, configuration: configuration, journal: journal, sender: sender, logger: logger)
+            onCall = try OnCall(
+                store: store, webhooks: configuration.onCallWebhooks, bridgeTunnels: configuration.bridgeTunnels, journal: journal,
+                sender: sender, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
@@ -82,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
             onCall.handle(change, at: at)
             publishStatus()
         }
-        let managed = ManagedBridgeService(configuration: configuration, logger: logger) { bridge, reason in
+        let managed = ManagedBridgeService(bridges: configuration.managedBridges, logger: logger) { bridge, reason in
             if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onChange(change.stateChange, change.transition.at) }
         }
         let probes = ProbeService(

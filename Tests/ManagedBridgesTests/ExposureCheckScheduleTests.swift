@@ -1,4 +1,4 @@
-import Supervisor
+import ManagedBridges
 import Testing
 
 /// When a managed bridge's listeners are checked.

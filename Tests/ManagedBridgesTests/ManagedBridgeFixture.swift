@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Logging
-import Supervisor
+import ManagedBridges
 import Synchronization
 import TestSupport
 

@@ -2,10 +2,9 @@ import Foundation
 import Glibc
 import Logging
 import Platform
-@_spi(Testing) import Supervisor
+@_spi(Testing) import ManagedBridges
 import TestSupport
 import Testing
-import TunnelManager
 
 /// `ManagedBridge` on real processes: Python's http.server as a bridge, shells that exit or ignore
 /// SIGTERM, and a program that does not exist.

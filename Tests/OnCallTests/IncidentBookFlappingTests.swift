@@ -1,7 +1,7 @@
 import BridgeProbe
 import Foundation
 import Store
-import Supervisor
+import OnCall
 import Testing
 
 /// Flapping: more than K changes within W is reported once, then quiet until W passes without a change.

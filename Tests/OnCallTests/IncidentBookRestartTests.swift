@@ -1,7 +1,7 @@
 import BridgeProbe
 import Foundation
 import Store
-import Supervisor
+import OnCall
 import Testing
 
 /// Export, persist, import: a restart does not page again, and reminders keep their schedule.

@@ -1,7 +1,7 @@
 import BridgeProbe
 import Foundation
 import Store
-import Supervisor
+import OnCall
 import Testing
 import TunnelManager
 

@@ -1,8 +1,10 @@
 import BridgeProbe
 import Foundation
 import Store
-import Supervisor
+import OnCall
+import Systemd
 import Testing
+import TestSupport
 import TunnelManager
 
 /// Notices as journal fields, sent through an in-memory journal.

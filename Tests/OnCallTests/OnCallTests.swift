@@ -2,7 +2,8 @@ import BridgeProbe
 import Foundation
 import Logging
 import Store
-import Supervisor
+import OnCall
+import Systemd
 import Testing
 import TestSupport
 
@@ -14,22 +15,8 @@ struct OnCallTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     func at(_ seconds: Double) -> Date { start.addingTimeInterval(seconds) }
 
-    static func configuration(webhook: String) throws -> Configuration {
-        try Configuration.parse(
-            """
-            [gateway]
-            listen = "127.0.0.1:4000"
-
-            [[bridges]]
-            name = "m365"
-            url = "http://127.0.0.1:3257"
-            api = "openai"
-
-            [[notify.webhooks]]
-            name = "oncall"
-            url = "\(webhook)/hook?token=SECRET"
-            format = "json"
-            """, source: "t.toml")
+    static func webhooks(_ receiver: String) -> [WebhookDestination] {
+        [WebhookDestination(name: "oncall", url: "\(receiver)/hook?token=SECRET", format: .json)]
     }
 
     /// A database directory removed after the test.
@@ -47,11 +34,12 @@ struct OnCallTests {
     }
 
     /// What `run` builds, minus the threads: the test drives delivery and ticks with its own clock.
-    static func daemon(_ directory: StateDirectory, _ configuration: Configuration) throws -> Daemon {
+    static func daemon(_ directory: StateDirectory, _ webhooks: [WebhookDestination]) throws -> Daemon {
         let store = try Store(directory: directory.path)
-        let sender = WebhookSender(store: store, webhooks: configuration.webhooks, logger: Logger(label: "test"))
+        let sender = WebhookSender(store: store, webhooks: webhooks, logger: Logger(label: "test"))
         let journal = MemoryJournal()
-        let onCall = try OnCall(store: store, configuration: configuration, journal: journal, sender: nil, logger: Logger(label: "test"))
+        let onCall = try OnCall(
+            store: store, webhooks: webhooks, bridgeTunnels: [:], journal: journal, sender: nil, logger: Logger(label: "test"))
         return Daemon(store: store, sender: sender, onCall: onCall, journal: journal)
     }
 
@@ -63,7 +51,7 @@ struct OnCallTests {
     func onePerTransition() throws {
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
         let directory = try StateDirectory()
-        let daemon = try Self.daemon(directory, Self.configuration(webhook: receiver.url))
+        let daemon = try Self.daemon(directory, Self.webhooks(receiver.url))
 
         daemon.onCall.handle(.bridge("m365", from: .unknown, to: .live), at: at(0))
         daemon.onCall.handle(.bridge("m365", from: .live, to: .authRequired, reason: "GET /v1/models answered 401", message: Self.hint), at: at(10))
@@ -101,9 +89,9 @@ struct OnCallTests {
     func outboxSurvives() throws {
         let receiver = try StubHTTPServer(reply: .respond(status: 503, body: "down", contentType: "text/plain"))
         let directory = try StateDirectory()
-        let configuration = try Self.configuration(webhook: receiver.url)
+        let webhooks = Self.webhooks(receiver.url)
         do {
-            let first = try Self.daemon(directory, configuration)
+            let first = try Self.daemon(directory, webhooks)
             first.onCall.handle(.bridge("m365", from: .live, to: .down, reason: "connection refused"), at: at(0))
             let retry = try #require(first.sender.deliverDue(now: at(0)))
             #expect(retry == at(WebhookSender.retryDelay(afterAttempts: 1)))
@@ -111,7 +99,7 @@ struct OnCallTests {
             #expect(try first.store.pendingCount() == 1)
         }
         receiver.reply = .respond(status: 204, body: "")
-        let second = try Self.daemon(directory, configuration)
+        let second = try Self.daemon(directory, webhooks)
         #expect(try second.store.pendingCount() == 1)
         second.sender.deliverDue(now: at(1))
         #expect(receiver.requests.count == 1, "delivered before its retry was due")
@@ -127,14 +115,14 @@ struct OnCallTests {
     func noRepageAfterRestart() throws {
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
         let directory = try StateDirectory()
-        let configuration = try Self.configuration(webhook: receiver.url)
+        let webhooks = Self.webhooks(receiver.url)
         do {
-            let first = try Self.daemon(directory, configuration)
+            let first = try Self.daemon(directory, webhooks)
             first.onCall.handle(.bridge("m365", from: .live, to: .authRequired, message: Self.hint), at: at(0))
             first.sender.deliverDue(now: at(0))
         }
         #expect(receiver.requests.count == 1)
-        let second = try Self.daemon(directory, configuration)
+        let second = try Self.daemon(directory, webhooks)
         #expect(second.onCall.openIncidents.map(\.key) == ["bridge:m365"])
         // After the restart the probes start over: unknown, then the same state.
         second.onCall.handle(.bridge("m365", from: .unknown, to: .authRequired, message: Self.hint), at: at(60))

@@ -1,6 +1,6 @@
 import Foundation
 import Store
-import Supervisor
+import OnCall
 import Testing
 
 @Suite("Retention")

@@ -1,7 +1,8 @@
 import Glibc
 import Logging
-import Supervisor
+import Systemd
 import Testing
+import TestSupport
 
 /// Log events as structured journal entries.
 @Suite struct JournalLogTests {

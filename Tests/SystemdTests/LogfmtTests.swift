@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Supervisor
+import Systemd
 import Testing
 
 /// Log lines on stderr when journald is not listening.

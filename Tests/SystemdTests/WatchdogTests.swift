@@ -1,4 +1,4 @@
-import Supervisor
+import Systemd
 import Testing
 
 /// When WATCHDOG=1 goes out, driven by instants chosen by the test (no sleeping).

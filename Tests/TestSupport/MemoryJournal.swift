@@ -1,14 +1,16 @@
-import Supervisor
+public import Systemd
 import Synchronization
 
 /// A journal that keeps entries in memory, for tests.
-final class MemoryJournal: JournalWriter {
+public final class MemoryJournal: JournalWriter {
     private let storage = Mutex<[JournalEntry]>([])
 
-    /// Everything sent so far, in order.
-    var entries: [JournalEntry] { storage.withLock { $0 } }
+    public init() {}
 
-    func send(_ entry: JournalEntry) throws {
+    /// Everything sent so far, in order.
+    public var entries: [JournalEntry] { storage.withLock { $0 } }
+
+    public func send(_ entry: JournalEntry) throws {
         storage.withLock { $0.append(entry) }
     }
 }
