@@ -103,22 +103,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The config file: TOML to validated types (every problem at once, with its line), the
+        // embedded default config and policy, and what each module is given (its own
+        // configuration: tunnel specs, probe targets, the gateway's, managed bridges, webhooks).
+        .target(
+            name: "Config",
+            dependencies: ["TOML", "Policy", "TunnelManager", "BridgeProbe", "Gateway", "ManagedBridges", "OnCall"],
+            resources: [.embedInCode("Resources/default-policy.toml"), .embedInCode("Resources/default-config.toml")],
+            swiftSettings: swiftSettings
+        ),
+        // Bridge states and what feeds them (tunnels, probes), status, the control endpoint.
         .target(
             name: "Supervisor",
             dependencies: [
-                "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Systemd", "ManagedBridges", "OnCall",
+                "Config", "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Systemd", "OnCall",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
-            resources: [.embedInCode("Resources/default-policy.toml"), .embedInCode("Resources/default-config.toml")],
             swiftSettings: swiftSettings
         ),
         // `bridgekeeper demo`: demo bridges, a private sshd and the daemon as a child, on loopback.
         .target(
             name: "Demo",
             dependencies: [
-                "Supervisor", "Policy", "Platform", "Translation", "TunnelManager",
+                "Config", "Supervisor", "Policy", "Platform", "Translation", "TunnelManager",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Supervisor", "Systemd", "ManagedBridges", "OnCall", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
+                "Config", "Supervisor", "Systemd", "ManagedBridges", "OnCall", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,12 +164,15 @@ let package = Package(
                 "OnCall", "Systemd", "Store", "BridgeProbe", "TunnelManager", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "TunnelManager", "BridgeProbe"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SupervisorTests",
             dependencies: [
-                "Supervisor", "Systemd", "Policy", "Platform", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
+                "Supervisor", "Config", "Systemd", "Policy", "Platform", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),

@@ -1,6 +1,6 @@
 import Foundation  // Policy uses it; importing it here links it
 import Policy
-import Supervisor
+import Config
 
 /// Config loading on any text, then the exposure check and the audit targets of what loaded.
 @_cdecl("LLVMFuzzerTestOneInput")

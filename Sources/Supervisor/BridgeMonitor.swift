@@ -1,4 +1,5 @@
 public import BridgeProbe
+public import Config
 public import Foundation
 public import OnCall
 import Synchronization

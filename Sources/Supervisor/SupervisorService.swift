@@ -1,3 +1,4 @@
+public import Config
 public import Logging
 public import ServiceLifecycle
 public import Systemd

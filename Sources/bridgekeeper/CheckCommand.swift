@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Supervisor
 
 struct CheckCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Demo
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeProbe
+import Config
 import Foundation
 import Policy
 import Supervisor

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BridgeProbe
+import Config
 import Gateway
 import Foundation
 import Logging

@@ -1,4 +1,5 @@
 import BridgeProbe
+import Config
 import Foundation
 import Supervisor
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Supervisor
+@testable import Config
 
 /// Whether an inbound tunnel's user can be told apart where the daemon runs.
 @Suite struct UserNamespaceTests {

@@ -1,6 +1,6 @@
 import Gateway
 import Policy
-import Supervisor
+import Config
 import TOML
 import Testing
 
