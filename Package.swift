@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Policy", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .target(
             name: "TunnelManager",
-            dependencies: ["Policy", "Platform", "CLibSSH2", "CLinux", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Policy", "Platform", "CLibSSH2", "CLinux", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The one database (system SQLite through GRDB): probe results, transitions, incidents, outbox.

@@ -1,2 +1,3 @@
 #pragma once
+#include <openssl/hmac.h>
 #include <openssl/sha.h>

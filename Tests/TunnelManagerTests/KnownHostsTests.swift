@@ -32,6 +32,12 @@ import Testing
         #expect(digest.map { String(format: "%02x", $0) }.joined() == vector.digest)
     }
 
+    @Test("an empty key and an empty message: libcrypto is never handed a null key")
+    func hmacSHA1OfNothing() {
+        let digest = HMACSHA1.authenticate(message: [], key: [])
+        #expect(digest.map { String(format: "%02x", $0) }.joined() == "fbdb1d1b18aa6c08324b7d64b71fb76370690e1d")
+    }
+
     // MARK: Hashed entries from ssh-keygen -H
 
     /// `ssh-keygen -H` output matches exactly the names it hashed, and no other name or port.
