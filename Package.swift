@@ -63,6 +63,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,6 +122,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -129,6 +132,7 @@ let package = Package(
             dependencies: [
                 "Config", "Supervisor", "Policy", "Platform", "Translation", "TunnelManager",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -156,7 +160,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ManagedBridgesTests",
-            dependencies: ["ManagedBridges", "Platform", "Policy", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["ManagedBridges", "Platform", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OnCallTests",
@@ -165,16 +169,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "TunnelManager", "BridgeProbe"],
+            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway"],
             swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SupervisorTests",
-            dependencies: [
-                "Supervisor", "Config", "Systemd", "Policy", "Platform", "TOML", "Store", "BridgeProbe", "TunnelManager", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            name: "SupervisorTests", dependencies: ["Supervisor", "Config", "BridgeProbe", "TunnelManager"],
             swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
