@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 import Policy
 import Config
@@ -91,6 +92,14 @@ import Testing
         #expect(policy.source == "built-in")
         #expect(policy.exceptions.isEmpty)
         #expect(!config.exposureReport(policy: policy).hasViolations)
+    }
+
+    /// The docs tell users to copy `policy/default.toml`; it must be the policy the binary embeds
+    /// (it is a link into the resources, which broke once when they moved).
+    @Test func theRepositorysPolicyFileIsTheEmbeddedOne() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("policy/default.toml"), encoding: .utf8)
+        #expect(text == Configuration.builtInPolicyText)
     }
 
     /// Each error class, with the line and key the message must name.
