@@ -169,14 +169,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway"],
+            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML"], swiftSettings: swiftSettings),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SupervisorTests", dependencies: ["Supervisor", "Config", "BridgeProbe", "TunnelManager"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "StoreTests", dependencies: ["Store"], swiftSettings: swiftSettings),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TranslationTests", dependencies: ["Translation"], exclude: ["Golden"], swiftSettings: swiftSettings),

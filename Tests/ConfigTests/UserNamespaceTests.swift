@@ -1,22 +1,25 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Config
 
 /// Whether an inbound tunnel's user can be told apart where the daemon runs.
 @Suite struct UserNamespaceTests {
-    static func map(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("uid_map-\(UUID())").path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    let directory: TemporaryDirectory
+
+    init() throws { directory = try TemporaryDirectory("uid-map") }
+
+    func map(_ text: String) throws -> String {
+        try directory.write("uid_map-\(UUID())", text)
     }
 
     @Test("the initial namespace maps everyone; PrivateUsers= maps root and the service's user only")
     func mapped() throws {
-        let everyone = try Self.map("         0          0 4294967295\n")
+        let everyone = try map("         0          0 4294967295\n")
         #expect(Configuration.isMapped(uid: 998, map: everyone))
         // What systemd writes for PrivateUsers=yes with a dynamic user 61234.
-        let privateUsers = try Self.map("         0          0          1\n     61234      61234          1\n")
+        let privateUsers = try map("         0          0          1\n     61234      61234          1\n")
         #expect(Configuration.isMapped(uid: 0, map: privateUsers))
         #expect(Configuration.isMapped(uid: 61234, map: privateUsers))
         #expect(!Configuration.isMapped(uid: 998, map: privateUsers), "the tunnel user would show as nobody")

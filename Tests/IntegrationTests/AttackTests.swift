@@ -88,7 +88,7 @@ struct AttackTests {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
         let squatter = try LoopbackV6Squatter(port: UInt16(URL(string: bridge.url)!.port!))
         defer { squatter.stop() }
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         // In a mount namespace of the daemon's own, /etc/hosts lists ::1 first for localhost.
         let hosts = try dir.write("hosts", "::1 localhost\n127.0.0.1 localhost\n")
         let gateway = try TestSSHD.freePort()
@@ -138,7 +138,7 @@ struct AttackTests {
         // The squatter: a local user (nobody) who bound the tunnel port while the peer was away.
         let squatter = try SquatterProcess(port: squatted, user: "nobody")
         defer { squatter.stopAndCount() }
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let gateway = try TestSSHD.freePort()
         let ourPort = UInt16(URL(string: ours.url)!.port!)
         let config = try dir.write("bk.toml", """
@@ -227,7 +227,7 @@ struct AttackTests {
         "$(touch${IFS}MARK1)@$(touch${IFS}MARK2).", "tunnel@$(touch${IFS}MARK2).", "`touch MARK1`@gateway.example.net",
     ])
     func shellSyntaxInTheServerIsRefused(server template: String) throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let server = template.replacingOccurrences(of: "MARK1", with: dir.path + "/one").replacingOccurrences(of: "MARK2", with: dir.path + "/two")
         // A real key, so that nothing before the ProxyCommand stops the tunnel.
         try Self.generateKey(at: dir.path + "/key")
@@ -269,7 +269,7 @@ struct AttackTests {
     @Test("credentials in URLs: check, audit, run, a reload and debug logs show them redacted, never the secret")
     func credentialsInURLsAreNeverEchoed() throws {
         let secrets = ["PASSWORD-1", "QUERY-SECRET-2", "TOPIC-SECRET-3", "AUTH-SECRET-4"]
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let control = try TestSSHD.freePort()
         let good = """
             [supervisor]
@@ -337,7 +337,7 @@ struct AttackTests {
     @Test("a service that fails takes the daemon down with its reason, STOPPING=1 and ERRNO=; no loop spins, no ping after it")
     func aFailedServiceStopsTheDaemon() throws {
         let taken = try StubHTTPServer(reply: .respond(status: 200, body: ""))
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let notify = try NotifySocket(directory: dir.path)
         defer { notify.stop() }
         let config = try dir.write("bk.toml", """
@@ -489,11 +489,7 @@ struct AttackTests {
         #expect(refused.contains("too_many_connections"), "\(refused)")
         held.forEach { close($0) }
         // Once the gateway has seen them close, it serves again.
-        let deadline = ContinuousClock.now + .seconds(10)
-        while (try? GatewayDaemonTests.get(limited, "/v1/models").status) != 200 && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        #expect(try GatewayDaemonTests.get(limited, "/v1/models").status == 200)
+        try Wait.until("the gateway to serve again", timeout: .seconds(10)) { (try? GatewayDaemonTests.get(limited, "/v1/models").status) == 200 }
 
         // A head larger than the gateway takes (32 KiB) is not served.
         let big = try TestClient.connect(port: port, timeout: .seconds(10))
@@ -521,7 +517,7 @@ struct AttackTests {
 
     @Test("managed bridges: a double-forked setsid grandchild on 0.0.0.0 and a UDP socket on 0.0.0.0 are found and killed")
     func managedBridgesCannotHide() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let (http1, escaped, http2, udp) = (try TestSSHD.freePort(), try TestSSHD.freePort(), try TestSSHD.freePort(), try TestSSHD.freePort())
         // The leader serves on loopback as it should; a grandchild leaves its group and its tree.
         let escapee = try dir.write("escapee.sh", """
@@ -559,7 +555,7 @@ struct AttackTests {
 
     @Test("managed bridges and proxy commands get PATH, HOME, LANG and their env table, never the daemon's credentials or notify socket")
     func childrenGetAMinimalEnvironment() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let key = dir.path + "/key"
         try Self.generateKey(at: key)
         let config = try dir.write("bk.toml", try daemonSections(state: dir.path + "/state") + """
@@ -593,10 +589,7 @@ struct AttackTests {
             let text = (try? String(contentsOfFile: dir.path + "/" + file, encoding: .utf8)) ?? ""
             return text.contains("PATH=") && text.contains("LANG=") && text.hasSuffix("\n")
         }
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !(written("bridge.env") && written("proxy.env")) && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        try Wait.until("env's output from the bridge and the proxy", timeout: .seconds(20)) { written("bridge.env") && written("proxy.env") }
         for file in ["bridge.env", "proxy.env"] {
             let environment = (try? String(contentsOfFile: dir.path + "/" + file, encoding: .utf8)) ?? ""
             #expect(environment.contains("PATH="), "\(file): \(environment)")
@@ -618,7 +611,7 @@ struct AttackTests {
         let body = try String(decoding: JSONSerialization.data(withJSONObject: ["status": "auth_required", "message": hostile]), as: UTF8.self)
         let bridge = try StubHTTPServer(reply: .respond(status: 401, body: body))
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let port = try TestSSHD.freePort()
         let key = dir.path + "/key"
         try Self.generateKey(at: key)
@@ -643,14 +636,14 @@ struct AttackTests {
             """)
         let daemon = try Bridgekeeper.start(["run", "--config", config])
         defer { daemon.stop() }
-        try NotificationDaemonTests.waitFor("the notice") { !receiver.requests.isEmpty }
+        try Wait.until("the notice", timeout: .seconds(15)) { !receiver.requests.isEmpty }
         #expect(daemon.waitForOutput(containing: "managed says hello", timeout: .seconds(30)), "\(daemon.output)")
         #expect(daemon.waitForOutput(containing: "proxy says no", timeout: .seconds(30)), "\(daemon.output)")
         let text = try Bridgekeeper.run(["status", "--config", config]).output
         // The tunnel retries at once: its status shows the proxy's words between attempts (in
         // backoff), not while it connects again.
         var json = ""
-        try NotificationDaemonTests.waitFor("the proxy's words in status") {
+        try Wait.until("the proxy's words in status", timeout: .seconds(15)) {
             json = (try? Bridgekeeper.run(["status", "--json", "--config", config]).output) ?? ""
             return json.contains("proxy says no")
         }
@@ -678,7 +671,7 @@ struct AttackTests {
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\ncors_origins = [\"https://app.example.net/path\"]", "gateway.cors_origins"),
     ])
     func hostileConfigValuesAreErrors(text: String, named: String) throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("bk.toml", "[supervisor]\ncontrol = \"127.0.0.1:4099\"\n" + text)
         for command in ["check", "run"] {
             let result = try Bridgekeeper.run([command, "--config", config])
@@ -697,7 +690,7 @@ struct AttackTests {
     ])
     func aMalformedStatusAnswerIsAnError(answer: String) throws {
         let impostor = try StubHTTPServer(reply: .raw(answer))
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("bk.toml", "[supervisor]\ncontrol = \"127.0.0.1:\(impostor.port)\"\n")
         let result = try Bridgekeeper.run(["status", "--config", config])
         #expect(result.status == 2, "\(result.status): \(result.output)\(result.errors)")
@@ -706,7 +699,7 @@ struct AttackTests {
 
     @Test("a reload with a config that would have crashed the parser is refused, and the daemon runs on")
     func aHostileReloadKeepsTheDaemon() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let control = try TestSSHD.freePort()
         let text = "[supervisor]\ncontrol = \"127.0.0.1:\(control)\"\nstate_dir = \"\(dir.path)/state\"\n"
         let config = try dir.write("bk.toml", text)
@@ -725,7 +718,7 @@ struct AttackTests {
 
     @Test("files: with umask 022 the state directory is 0700 and the database, WAL and SHM 0600; a key others can read is refused")
     func stateAndKeysArePrivate() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let state = dir.path + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let key = dir.path + "/key"
@@ -766,7 +759,7 @@ struct AttackTests {
 
     @Test("the control endpoint, which any local user can reach, caps its connections too")
     func theControlEndpointIsCapped() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let control = try TestSSHD.freePort()
         let config = try dir.write("bk.toml", "[supervisor]\ncontrol = \"127.0.0.1:\(control)\"\nstate_dir = \"\(dir.path)/state\"\n")
         let daemon = try Bridgekeeper.start(["run", "--config", config])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `bridgekeeper audit` against real sockets and a real `sshd -T`.
@@ -6,7 +7,7 @@ import Testing
     @Test func auditFindsAWildcardListenerAndNotALoopbackOne() throws {
         let exposed = try TCPListener(address: "0.0.0.0")
         let loopback = try TCPListener(address: "127.0.0.1")
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("c.toml", """
             [gateway]
             listen = "127.0.0.1:\(loopback.port)"
@@ -36,7 +37,7 @@ import Testing
 
     @Test(arguments: [("yes", Int32(1)), ("clientspecified", 1), ("no", 0)])
     func auditReadsSSHDsEffectiveGatewayPorts(setting: String, status: Int32) throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         guard let sshdConfig = try Self.sshdConfig(in: dir, "GatewayPorts \(setting)") else { return }
         let result = try Self.audit(in: dir, ["--sshd-config", sshdConfig])
         #expect(result.status == status, "\(result.output)\(result.errors)")
@@ -49,7 +50,7 @@ import Testing
 
     /// A global `GatewayPorts no` can be undone by a `Match User` block for the tunnel login.
     @Test func auditEvaluatesTheTunnelUsersMatchBlock() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         guard let sshdConfig = try Self.sshdConfig(in: dir, "GatewayPorts no\nMatch User tunnel\n  GatewayPorts yes") else { return }
         let global = try Self.audit(in: dir, ["--sshd-config", sshdConfig])
         #expect(global.status == 0, "\(global.output)\(global.errors)")
@@ -61,7 +62,7 @@ import Testing
 
     /// Writes an sshd config with its own host key; nil (with an issue recorded) when not root,
     /// since `sshd -T` needs root for its key and /run/sshd.
-    static func sshdConfig(in dir: Scratch, _ settings: String) throws -> String? {
+    static func sshdConfig(in dir: TemporaryDirectory, _ settings: String) throws -> String? {
         guard geteuid() == 0 else {
             Issue.record("sshd -T needs root to read its host key and /run/sshd; run the suite as root (CI does)")
             return nil
@@ -78,7 +79,7 @@ import Testing
     }
 
     /// Audits a config whose only port is a loopback listener, so only sshd findings can fail it.
-    static func audit(in dir: Scratch, _ arguments: [String]) throws -> Bridgekeeper.Result {
+    static func audit(in dir: TemporaryDirectory, _ arguments: [String]) throws -> Bridgekeeper.Result {
         let gateway = try TCPListener(address: "127.0.0.1")
         let config = try dir.write("c.toml", "[gateway]\nlisten = \"127.0.0.1:\(gateway.port)\"\n")
         return try withExtendedLifetime(gateway) { try Bridgekeeper.run(["audit", "--config", config] + arguments) }

@@ -6,7 +6,7 @@ import TestSupport
 /// The built `bridgekeeper` binary, run as a black box.
 @Suite struct BinaryTests {
     @Test func checkPassesACleanConfig() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("clean.toml", Self.config(gateway: "127.0.0.1:4000", bridge: "http://127.0.0.1:3253"))
         let result = try Bridgekeeper.run(["check", "--config", config])
         #expect(result.status == 0, "\(result.output)\(result.errors)")
@@ -14,7 +14,7 @@ import TestSupport
     }
 
     @Test func checkRefusesUnsafeBindsWithJSONForCI() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("bad.toml", Self.config(gateway: "0.0.0.0:4000", bridge: "http://127.1:3253"))
         let text = try Bridgekeeper.run(["check", "--config", config])
         #expect(text.status == 1)
@@ -31,7 +31,7 @@ import TestSupport
     }
 
     @Test func checkExitsTwoOnInvalidOrUnreadableInput() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("invalid.toml", "[gateway]\nlisten = \"127.0.0.1:4000\"\nlisen = 1\n")
         let json = try Bridgekeeper.run(["check", "--config", config, "--format", "json"])
         #expect(json.status == 2)
@@ -52,7 +52,7 @@ import TestSupport
     }
 
     @Test func checkPrintsEveryExceptionInForce() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let policy = try dir.write("policy.toml", "[[exceptions]]\naddress = \"192.168.1.5\"\nport = 3253\nreason = \"lab VLAN\"\n")
         let config = try dir.write("c.toml", Self.config(gateway: "127.0.0.1:4000", bridge: "http://192.168.1.5:3253"))
         let result = try Bridgekeeper.run(["check", "--config", config, "--policy", policy])
@@ -62,7 +62,7 @@ import TestSupport
     }
 
     @Test func runRefusesToStartOnAViolation() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("bad.toml", Self.config(gateway: "[::]:4000", bridge: "http://127.0.0.1:1"))
         let result = try Bridgekeeper.run(["run", "--config", config])
         #expect(result.status == 1)
@@ -71,7 +71,7 @@ import TestSupport
     }
 
     @Test func runShutsDownCleanlyOnSIGTERM() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let control = "127.0.0.1:\(try TestSSHD.freePort())"
         let config = try dir.write("c.toml", Self.config(gateway: "127.0.0.1:4000", bridge: "http://127.0.0.1:1", control: control))
         let process = try Bridgekeeper.start(["run", "--config", config])
@@ -95,7 +95,7 @@ import TestSupport
     /// `check`, and `run` probes, answers `status`, and listens on the control endpoint alone.
     @Test func aBridgeHostWithoutGatewayListensOnlyForControl() throws {
         let bridge = try StubHTTPServer(reply: .respond(status: 200, body: #"{"object":"list","data":[]}"#))
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let control = try TestSSHD.freePort()
         let config = try dir.write("bridge-host.toml", """
             [supervisor]
@@ -115,12 +115,10 @@ import TestSupport
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
         #expect(daemon.waitForOutput(containing: "ready: control endpoint accepts connections (no [gateway])", timeout: .seconds(30)), "\(daemon.output)")
         var status = try Bridgekeeper.run(["status", "--config", config])
-        let deadline = ContinuousClock.now + .seconds(20)
-        while status.status != 0 && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
+        try Wait.until("status to answer", timeout: .seconds(20), interval: .milliseconds(200), lastSeen: { status.output + status.errors }) {
             status = try Bridgekeeper.run(["status", "--config", config])
+            return status.status == 0
         }
-        #expect(status.status == 0, "\(status.output)\(status.errors)")
         #expect(status.output.contains("codex"))
         #expect(Self.listeningPorts(of: daemon.process.processIdentifier) == [control])
     }

@@ -106,9 +106,9 @@ struct DemoTests {
 
         // Ctrl-C: it stops everything it started, and says so.
         kill(demo.process.processIdentifier, SIGINT)
-        let deadline = Date().addingTimeInterval(40)
-        while demo.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        try #require(!demo.process.isRunning, "the demo did not stop within 40 s of SIGINT:\n\(demo.output)")
+        try Wait.until("the demo to stop after SIGINT", timeout: .seconds(40), interval: .milliseconds(100), lastSeen: { demo.output }) {
+            !demo.process.isRunning
+        }
         #expect(demo.process.terminationStatus == 0, "\(demo.output)")
         #expect(demo.output.contains("removed \(directory)"))
 

@@ -17,7 +17,7 @@ struct GatewayDaemonTests {
         let gateway: UInt16
         let config: String
         let state: String
-        let dir: Scratch
+        let dir: TemporaryDirectory
 
         var baseURL: String { "http://127.0.0.1:\(gateway)/v1" }
 
@@ -36,7 +36,7 @@ struct GatewayDaemonTests {
         bridges: [(String, String)], routes: [String], clientKeys: String? = nil, apis: [String: String] = [:],
         bridgeOptions: [String: String] = [:], modelOptions: String = "", gatewayOptions: String = ""
     ) throws -> Daemon {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let keysLine = try clientKeys.map { "client_keys_file = \"\(try dir.write("client-keys", $0))\"\n" } ?? ""
         let gateway = try TestSSHD.freePort()
         let token = try dir.write("dashboard-token", dashboardToken + "\n")
@@ -74,16 +74,18 @@ struct GatewayDaemonTests {
         let config = try dir.write("bk.toml", text)
         let process = try Bridgekeeper.start(["run", "--config", config])
         let daemon = Daemon(process: process, gateway: gateway, config: config, state: dir.path + "/state", dir: dir)
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            let status = try Bridgekeeper.run(["status", "--json", "--config", config])
-            let json = (try? JSONSerialization.jsonObject(with: Data(status.output.utf8))) as? [String: Any] ?? [:]
-            let states = (json["bridges"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
-            if states.count == bridges.count && !states.contains("unknown") { return daemon }
-            Thread.sleep(forTimeInterval: 0.1)
+        do {
+            try Wait.until("the daemon to probe its bridges", timeout: .seconds(20), interval: .milliseconds(100), lastSeen: { process.output }) {
+                let status = try Bridgekeeper.run(["status", "--json", "--config", config])
+                let json = (try? JSONSerialization.jsonObject(with: Data(status.output.utf8))) as? [String: Any] ?? [:]
+                let states = (json["bridges"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
+                return states.count == bridges.count && !states.contains("unknown")
+            }
+            return daemon
+        } catch {
+            daemon.stop()
+            throw error
         }
-        daemon.stop()
-        throw TestClient.Failure("the daemon did not probe its bridges in time: \(process.output)")
     }
 
     static func python(_ daemon: Daemon, _ script: String, key: String = secret, caller: String? = "alice", timeout: Duration = .seconds(60)) throws -> [String: Any] {
@@ -147,11 +149,9 @@ struct GatewayDaemonTests {
         #expect(try Self.get(daemon, "/api/dashboard/requests").status == 401)
         #expect(try Self.get(daemon, "/api/dashboard/requests", token: "wrong-token-1234567890").status == 401)
         // Rows are written in batches (every 250 ms): wait for the fifth.
-        var page = try Self.get(daemon, "/api/dashboard/requests?limit=2", token: Self.dashboardToken)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while page.json["total"] as? Int != 5 && ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
-            page = try Self.get(daemon, "/api/dashboard/requests?limit=2", token: Self.dashboardToken)
+        let page = try Wait.value("the fifth ledger row", timeout: .seconds(5)) {
+            let page = try Self.get(daemon, "/api/dashboard/requests?limit=2", token: Self.dashboardToken)
+            return page.json["total"] as? Int == 5 ? page : nil
         }
         #expect(page.status == 200)
         #expect(page.json["total"] as? Int == 5)

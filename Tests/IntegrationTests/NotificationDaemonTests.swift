@@ -31,14 +31,6 @@ struct NotificationDaemonTests {
         }
     }
 
-    static func waitFor(_ what: String, timeout: Duration = .seconds(15), _ condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TestClient.Failure("timed out waiting for \(what)") }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-    }
-
     static func stop(_ daemon: Bridgekeeper.Running) {
         kill(daemon.process.processIdentifier, SIGTERM)
         daemon.process.waitUntilExit()
@@ -48,18 +40,18 @@ struct NotificationDaemonTests {
     func onePerTransitionAcrossRestart() throws {
         let bridge = try StubHTTPServer(reply: .respond(status: 200, body: #"{"data":[]}"#))
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("bk.toml", Self.config(state: dir.path + "/state", bridge: bridge.url, webhook: receiver.url))
 
         let first = try Bridgekeeper.start(["run", "--config", config])
         defer { if first.process.isRunning { Self.stop(first) } }
-        try Self.waitFor("a few live probes") { bridge.requests.count >= 3 }
+        try Wait.until("a few live probes", timeout: .seconds(15)) { bridge.requests.count >= 3 }
         #expect(receiver.requests.isEmpty, "unknown → live paged")
 
         bridge.reply = .respond(status: 401, body: #"{"status":"auth_required","message":"\#(Self.hint)"}"#)
-        try Self.waitFor("the opening notice") { !receiver.requests.isEmpty }
+        try Wait.until("the opening notice", timeout: .seconds(15)) { !receiver.requests.isEmpty }
         let probes = bridge.requests.count
-        try Self.waitFor("five more probes") { bridge.requests.count >= probes + 5 }
+        try Wait.until("five more probes", timeout: .seconds(15)) { bridge.requests.count >= probes + 5 }
         #expect(Self.events(receiver) == ["opened"])
         #expect(receiver.requests.first?.body.contains(Self.hint) == true)
         Self.stop(first)
@@ -68,11 +60,11 @@ struct NotificationDaemonTests {
         let second = try Bridgekeeper.start(["run", "--config", config])
         defer { if second.process.isRunning { Self.stop(second) } }
         let restarted = bridge.requests.count
-        try Self.waitFor("five probes after the restart") { bridge.requests.count >= restarted + 5 }
+        try Wait.until("five probes after the restart", timeout: .seconds(15)) { bridge.requests.count >= restarted + 5 }
         #expect(Self.events(receiver) == ["opened"], "paged again after a restart")
 
         bridge.reply = .respond(status: 200, body: #"{"data":[]}"#)
-        try Self.waitFor("the recovery notice") { receiver.requests.count >= 2 }
+        try Wait.until("the recovery notice", timeout: .seconds(15)) { receiver.requests.count >= 2 }
         #expect(Self.events(receiver) == ["opened", "recovered"])
     }
 
@@ -80,13 +72,13 @@ struct NotificationDaemonTests {
     func exposedManagedBridge() throws {
         let port = try TestSSHD.freePort()
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let command = #"["/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "\#(port)"]"#
         let config = try dir.write(
             "bk.toml", Self.config(state: dir.path + "/state", bridge: "http://127.0.0.1:\(port)", webhook: receiver.url, command: command))
         let daemon = try Bridgekeeper.start(["run", "--config", config])
         defer { if daemon.process.isRunning { Self.stop(daemon) } }
-        try Self.waitFor("the exposure notice") { !receiver.requests.isEmpty }
+        try Wait.until("the exposure notice", timeout: .seconds(15)) { !receiver.requests.isEmpty }
         let body = receiver.requests.first?.body ?? ""
         #expect(body.contains("\"exposed\""))
         #expect(body.contains("0.0.0.0:\(port)"))

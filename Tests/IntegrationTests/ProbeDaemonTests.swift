@@ -14,7 +14,7 @@ struct ProbeDaemonTests {
         let auth = try StubHTTPServer(reply: .respond(status: 401, body: #"{"status":"auth_required","message":"\#(Self.hint)"}"#))
         let closing = try StubHTTPServer(reply: .closeWithoutReply)
         let nobody = try TestSSHD.freePort()
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let state = dir.path + "/state"
         let config = try dir.write("bk.toml", try daemonSections(state: state) + """
             [[bridges]]
@@ -48,13 +48,12 @@ struct ProbeDaemonTests {
         let daemon = try Bridgekeeper.start(["run", "--config", config])
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
         var bridges: [String: [String: Any]] = [:]
-        let deadline = ContinuousClock.now + .seconds(20)
-        repeat {
-            Thread.sleep(forTimeInterval: 0.2)
+        try Wait.until("four probed bridges", timeout: .seconds(20), interval: .milliseconds(200), lastSeen: { "\(bridges)" }) {
             let result = try Bridgekeeper.run(["status", "--json", "--config", config])
             let json = (try? JSONSerialization.jsonObject(with: Data(result.output.utf8))) as? [String: Any] ?? [:]
             bridges = Dictionary(((json["bridges"] as? [[String: Any]]) ?? []).map { ($0["name"] as? String ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        } while (bridges.count < 4 || bridges.values.contains(where: { $0["state"] as? String == "unknown" })) && ContinuousClock.now < deadline
+            return bridges.count >= 4 && !bridges.values.contains(where: { $0["state"] as? String == "unknown" })
+        }
 
         #expect(bridges["codex"]?["state"] as? String == "live")
         #expect(bridges["codex"]?["http_status"] as? Int == 200)
@@ -88,7 +87,7 @@ struct ProbeDaemonTests {
 
     @Test("a state directory that cannot be created stops run with an error naming it")
     func unusableStateDirectory() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let blocker = try dir.write("file", "not a directory")
         let config = try dir.write("bk.toml", try daemonSections(state: "\(blocker)/state"))
         let result = try Bridgekeeper.run(["run", "--config", config])

@@ -11,7 +11,7 @@ struct ReloadTests {
     final class Topology {
         let sshd: TestSSHD
         let bridge: FakeOpenAIBridge
-        let dir: Scratch
+        let dir: TemporaryDirectory
         let socket: NotifySocket
         let daemon: Bridgekeeper.Running
         let config: String
@@ -22,7 +22,7 @@ struct ReloadTests {
             sshd = try TestSSHD()
             try sshd.start()
             bridge = try FakeOpenAIBridge(models: ["gpt-test", "gpt-new"])
-            dir = try Scratch()
+            dir = try TemporaryDirectory("test")
             gateway = try TestSSHD.freePort()
             let listen = try TestSSHD.freePort()
             base = """
@@ -62,7 +62,7 @@ struct ReloadTests {
             socket = try NotifySocket(directory: dir.path)
             daemon = try Bridgekeeper.start(["run", "--config", config], extraEnvironment: ["NOTIFY_SOCKET": socket.path])
             guard socket.wait(for: "READY=1", timeout: .seconds(30)) != nil else { throw TestClient.Failure("no READY=1: \(daemon.output)") }
-            try sshd.waitFor("bridge codex live through the tunnel", timeout: .seconds(30)) { bridgeState("codex") == "live" }
+            try Wait.until("bridge codex live through the tunnel", timeout: .seconds(30)) { bridgeState("codex") == "live" }
         }
 
         deinit {
@@ -92,7 +92,7 @@ struct ReloadTests {
         /// Sends SIGHUP and waits for the `READY=1` that ends the reload (the `count`-th in all).
         func reload(readyCount count: Int) throws {
             kill(daemon.process.processIdentifier, SIGHUP)
-            try sshd.waitFor("READY=1 after the reload", timeout: .seconds(20)) {
+            try Wait.until("READY=1 after the reload", timeout: .seconds(20)) {
                 socket.messages.filter { $0.has("READY=1") }.count >= count
             }
         }
@@ -162,7 +162,7 @@ struct ReloadTests {
         #expect(streamed.status == 200)
         #expect(streamed.body.contains("data: [DONE]"), "\(streamed.body)")
 
-        try topology.sshd.waitFor("bridge extra live", timeout: .seconds(15)) { topology.bridgeState("extra") == "live" }
+        try Wait.until("bridge extra live", timeout: .seconds(15)) { topology.bridgeState("extra") == "live" }
         let added = try Self.answer(topology.complete("gpt-new"))
         #expect(added.status == 200, "\(added.body)")
         #expect(extra.requests.contains { $0.method == "POST" }, "gpt-new goes to the added bridge first")

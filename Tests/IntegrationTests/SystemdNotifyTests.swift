@@ -10,7 +10,7 @@ import TestSupport
 struct SystemdNotifyTests {
     @Test("READY=1 once the gateway accepts connections, STATUS= kept current, WATCHDOG=1 at half the timeout, STOPPING=1 and exit 0 on SIGTERM")
     func lifecycle() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let gateway = try TestSSHD.freePort()
         let nothing = try TestSSHD.freePort()  // nothing listens here: the bridge goes down
         let config = try dir.write(
@@ -83,7 +83,7 @@ struct SystemdNotifyTests {
 
     @Test("a watchdog meant for another process (WATCHDOG_PID) is not ours: no WATCHDOG=1")
     func noWatchdog() throws {
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write("bk.toml", try daemonSections(state: dir.path + "/state"))
         let socket = try NotifySocket(directory: dir.path)
         defer { socket.stop() }

@@ -49,7 +49,7 @@ struct TunnelDaemonTests {
         try sshd.start()
         let target = try TargetServer(.http)
         let listen = try TestSSHD.freePort()
-        let dir = try Scratch()
+        let dir = try TemporaryDirectory("test")
         let config = try dir.write(
             "bk.toml",
             Self.config(
@@ -62,11 +62,11 @@ struct TunnelDaemonTests {
 
         let daemon = try Bridgekeeper.start(["run", "--config", config])
         defer { if daemon.process.isRunning { daemon.process.terminate() } }
-        try sshd.waitFor("the tunnel to be up", timeout: .seconds(30)) {
+        try Wait.until("the tunnel to be up", timeout: .seconds(30)) {
             (try? Self.tunnel(Self.status(config).json)["state"] as? String) == "up"
         }
         // The bridge is probed through the tunnel (GET /v1/models reaches the target): live.
-        try sshd.waitFor("the bridge to be live", timeout: .seconds(15)) {
+        try Wait.until("the bridge to be live", timeout: .seconds(15)) {
             let json = (try? Self.status(config).json) ?? [:]
             return ((json["bridges"] as? [[String: Any]])?.first?["state"] as? String) == "live"
         }
@@ -77,7 +77,7 @@ struct TunnelDaemonTests {
         #expect(tunnel["since"] is String)
         #expect(((tunnel["forwards"] as? [[String: Any]])?.first?["verified"] as? Bool) == true)
         // The /proc scan can miss a socket while processes come and go on a busy machine: ask again.
-        try sshd.waitFor("sshd's listener on loopback", timeout: .seconds(10)) { sshd.listeners(port: listen) == ["127.0.0.1"] }
+        try Wait.until("sshd's listener on loopback", timeout: .seconds(10)) { sshd.listeners(port: listen) == ["127.0.0.1"] }
         #expect(try TestClient.httpGet(port: listen, path: "/").status == 200)
         let bridge = (up.json["bridges"] as? [[String: Any]])?.first ?? [:]
         #expect(bridge["tunnel"] as? String == "home")
@@ -88,7 +88,7 @@ struct TunnelDaemonTests {
         #expect(text.output.contains("127.0.0.1:\(listen)→127.0.0.1:\(target.port) ✓"))
 
         sshd.stop()
-        try sshd.waitFor("tunnel_down", timeout: .seconds(20)) {
+        try Wait.until("tunnel_down", timeout: .seconds(20)) {
             let json = (try? Self.status(config).json) ?? [:]
             return ((json["bridges"] as? [[String: Any]])?.first?["state"] as? String) == "tunnel_down"
         }
@@ -97,12 +97,12 @@ struct TunnelDaemonTests {
         #expect(["connect_failed", "disconnected"].contains(down["failure"] as? String ?? ""))
 
         try sshd.start()
-        try sshd.waitFor("the tunnel to come back", timeout: .seconds(40)) {
+        try Wait.until("the tunnel to come back", timeout: .seconds(40)) {
             (try? Self.tunnel(Self.status(config).json)["state"] as? String) == "up"
         }
         kill(daemon.process.processIdentifier, SIGTERM)
         daemon.process.waitUntilExit()
         #expect(daemon.process.terminationStatus == 0)
-        try sshd.waitFor("the listener to close with the session", timeout: .seconds(10)) { sshd.listeners(port: listen).isEmpty }
+        try Wait.until("the listener to close with the session", timeout: .seconds(10)) { sshd.listeners(port: listen).isEmpty }
     }
 }

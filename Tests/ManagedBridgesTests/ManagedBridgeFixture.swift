@@ -89,22 +89,7 @@ enum ManagedBridgeFixture {
 
         /// Waits up to `timeout` for `condition` to hold over the states so far.
         func wait(_ what: String, timeout: Duration, until condition: ([ManagedBridgeState]) -> Bool) throws {
-            let deadline = ContinuousClock.now + timeout
-            while !condition(states) {
-                guard ContinuousClock.now < deadline else {
-                    throw TestSSHD.Failure("timed out waiting for \(what); states: \(states.map(\.description))")
-                }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-        }
-    }
-
-    /// Waits up to `timeout` for `condition`.
-    static func wait(_ what: String, timeout: Duration, until condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TestSSHD.Failure("timed out waiting for \(what)") }
-            Thread.sleep(forTimeInterval: 0.02)
+            try Wait.until(what, timeout: timeout, lastSeen: { "\(self.states.map(\.description))" }) { condition(states) }
         }
     }
 
@@ -125,12 +110,5 @@ enum ManagedBridgeFixture {
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             return words.allSatisfy { word in arguments.contains { $0 == word || $0.contains(" \(word)") } } && isLive(pid)
         }
-    }
-
-    /// A fresh empty directory for a test server to serve.
-    static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("managed-bridge-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
     }
 }

@@ -48,9 +48,9 @@ struct ManagedBridgeTests {
     @Test("a bridge on 127.0.0.1 keeps running and serves; stop() leaves nothing running or listening")
     func loopbackBridgeRunsAndStops() throws {
         let port = try TestSSHD.freePort()
-        let directory = try Fixture.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try "ok".write(toFile: "\(directory)/health", atomically: true, encoding: .utf8)
+        let served = try TemporaryDirectory("managed-bridge")
+        try served.write("health", "ok")
+        let directory = served.path
         let recorder = Fixture.StateRecorder()
         let bridge = ManagedBridge(
             name: "local",
@@ -59,7 +59,7 @@ struct ManagedBridgeTests {
         bridge.start()
         defer { bridge.stop(grace: .seconds(1)) }
 
-        try Fixture.wait("a listener on port \(port)", timeout: .seconds(10)) { TestSSHD.listeners(port: port) == ["127.0.0.1"] }
+        try Wait.until("a listener on port \(port)", timeout: .seconds(10)) { TestSSHD.listeners(port: port) == ["127.0.0.1"] }
         // Several exposure checks pass over the listening bridge.
         Thread.sleep(forTimeInterval: 1)
         let response = try TestClient.httpGet(port: port, path: "/health")
@@ -103,7 +103,7 @@ struct ManagedBridgeTests {
         #expect(reason.contains("0.0.0.0:\(port) by python3 (pid "), "reason: \(reason)")
         #expect(!reason.contains("(pid \(shell))"), "the listener belongs to Python, not the shell: \(reason)")
         #expect(!Fixture.isLive(shell))
-        try Fixture.wait("port \(port) to close", timeout: .seconds(2)) { TestSSHD.listeners(port: port).isEmpty }
+        try Wait.until("port \(port) to close", timeout: .seconds(2)) { TestSSHD.listeners(port: port).isEmpty }
         #expect(Fixture.liveProcesses(withArguments: ["http.server", "\(port)"]).isEmpty)
         Thread.sleep(forTimeInterval: 1)
         #expect(recorder.states.filter { $0 == .starting }.count == 1, "restarted: \(recorder.states)")
@@ -186,7 +186,7 @@ struct ManagedBridgeTests {
         bridge.start()
         defer { bridge.stop(grace: .seconds(1)) }
 
-        try Fixture.wait("the listing", timeout: .seconds(10)) { logs.lines(stream: "stdout", bridge: "fds").contains("listed") }
+        try Wait.until("the listing", timeout: .seconds(10)) { logs.lines(stream: "stdout", bridge: "fds").contains("listed") }
         #expect(logs.lines(stream: "stdout", bridge: "fds") == ["0", "1", "2", "listed"])
         #expect(!recorder.states.contains { $0.needsConfigChange }, "states: \(recorder.states)")
     }
@@ -200,7 +200,7 @@ struct ManagedBridgeTests {
             onChange: recorder.record)
         bridge.start()
         defer { bridge.stop(grace: .milliseconds(100)) }
-        try Fixture.wait("sleep to start", timeout: .seconds(5)) { !Fixture.liveProcesses(withArguments: ["sleep", marker]).isEmpty }
+        try Wait.until("sleep to start", timeout: .seconds(5)) { !Fixture.liveProcesses(withArguments: ["sleep", marker]).isEmpty }
 
         let stopping = ContinuousClock.now
         bridge.stop(grace: .milliseconds(500))
@@ -221,7 +221,7 @@ struct ManagedBridgeTests {
         bridge.start()
         defer { bridge.stop(grace: .seconds(1)) }
 
-        try Fixture.wait("the line after", timeout: .seconds(5)) { logs.lines(stream: "stdout", bridge: "chatty").contains("after") }
+        try Wait.until("the line after", timeout: .seconds(5)) { logs.lines(stream: "stdout", bridge: "chatty").contains("after") }
         let lines = logs.lines(stream: "stdout", bridge: "chatty")
         #expect(lines.count == 2, "lines: \(lines.map { $0.prefix(40) })")
         #expect(lines.first?.hasPrefix(String(repeating: "x", count: 4000)) == true)

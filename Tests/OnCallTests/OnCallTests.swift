@@ -19,13 +19,6 @@ struct OnCallTests {
         [WebhookDestination(name: "oncall", url: "\(receiver)/hook?token=SECRET", format: .json)]
     }
 
-    /// A database directory removed after the test.
-    final class StateDirectory {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bk-oncall-\(UUID().uuidString)").path
-        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-    }
-
     struct Daemon {
         let store: Store
         let sender: WebhookSender
@@ -34,7 +27,7 @@ struct OnCallTests {
     }
 
     /// What `run` builds, minus the threads: the test drives delivery and ticks with its own clock.
-    static func daemon(_ directory: StateDirectory, _ webhooks: [WebhookDestination]) throws -> Daemon {
+    static func daemon(_ directory: TemporaryDirectory, _ webhooks: [WebhookDestination]) throws -> Daemon {
         let store = try Store(directory: directory.path)
         let sender = WebhookSender(store: store, webhooks: webhooks, logger: Logger(label: "test"))
         let journal = MemoryJournal()
@@ -50,7 +43,7 @@ struct OnCallTests {
     @Test("one webhook POST and one journal entry per transition: opened with the bridge's hint, recovered with the outage's length")
     func onePerTransition() throws {
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
-        let directory = try StateDirectory()
+        let directory = try TemporaryDirectory("oncall")
         let daemon = try Self.daemon(directory, Self.webhooks(receiver.url))
 
         daemon.onCall.handle(.bridge("m365", from: .unknown, to: .live), at: at(0))
@@ -88,7 +81,7 @@ struct OnCallTests {
     @Test("a receiver that is down: the message waits in the outbox, across a restart, and arrives once it is back")
     func outboxSurvives() throws {
         let receiver = try StubHTTPServer(reply: .respond(status: 503, body: "down", contentType: "text/plain"))
-        let directory = try StateDirectory()
+        let directory = try TemporaryDirectory("oncall")
         let webhooks = Self.webhooks(receiver.url)
         do {
             let first = try Self.daemon(directory, webhooks)
@@ -114,7 +107,7 @@ struct OnCallTests {
     @Test("a restart does not page again for an open incident; its reminder still comes on time")
     func noRepageAfterRestart() throws {
         let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
-        let directory = try StateDirectory()
+        let directory = try TemporaryDirectory("oncall")
         let webhooks = Self.webhooks(receiver.url)
         do {
             let first = try Self.daemon(directory, webhooks)

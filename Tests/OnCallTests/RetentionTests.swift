@@ -1,16 +1,15 @@
 import Foundation
 import Store
 import OnCall
+import TestSupport
 import Testing
 
 @Suite("Retention")
 struct RetentionTests {
     @Test("probes older than 7 days go; newer probes and a 200-day-old open incident stay")
     func defaults() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bk-retention-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try Store(directory: directory)
+        let directory = try TemporaryDirectory("retention")
+        let store = try Store(directory: directory.path)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let day = 86400.0
         for age in [8.0, 6.0] { try store.record(ProbeRecord(bridge: "codex", time: now.addingTimeInterval(-age * day), verdict: "live")) }

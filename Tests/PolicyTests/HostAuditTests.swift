@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Policy
+import TestSupport
 import Testing
 
 @Suite struct HostAuditTests {
@@ -49,7 +50,7 @@ import Testing
             HostAudit.Target(port: 3345, subject: "tunnels[t].forwards[0].listen", location: "c.toml:20"),
             HostAudit.Target(port: 9999, subject: "supervisor.control", location: nil),
         ]
-        let report = HostAudit(procRoot: proc, sshd: nil).run(targets: targets, policy: policy)
+        let report = HostAudit(procRoot: proc.path, sshd: nil).run(targets: targets, policy: policy)
         let violations = report.findings.filter { $0.severity == .violation }
         #expect(violations.map(\.subject) == ["listener for bridges[codex].url", "listener for tunnels[t].forwards[0].listen"])
         #expect(violations.map(\.value) == ["0.0.0.0:3253", "[::]:3345"])
@@ -60,10 +61,9 @@ import Testing
     }
 
     @Test func anUnreadableProcTableIsReportedNotPassed() throws {
-        let proc = FileManager.default.temporaryDirectory.appendingPathComponent("bk-empty-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: proc + "/net", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: proc) }
-        let report = HostAudit(procRoot: proc, sshd: nil).run(
+        let proc = try TemporaryDirectory("empty-proc")
+        try FileManager.default.createDirectory(atPath: proc.file("net"), withIntermediateDirectories: true)
+        let report = HostAudit(procRoot: proc.path, sshd: nil).run(
             targets: [HostAudit.Target(port: 4000, subject: "gateway.listen", location: nil)], policy: ExposurePolicy(source: "t"))
         #expect(report.findings.map(\.severity) == [.unverified])
         #expect(report.text.contains("not verified"))
@@ -87,11 +87,11 @@ import Testing
         #expect(report.findings.filter { $0.severity == .violation }.map(\.value) == ["0.0.0.0:\(exposed.port)"])
     }
 
-    private func fixture(tcp: String, tcp6: String) throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bk-proc-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: root + "/net", withIntermediateDirectories: true)
-        try tcp.write(toFile: root + "/net/tcp", atomically: true, encoding: .utf8)
-        try tcp6.write(toFile: root + "/net/tcp6", atomically: true, encoding: .utf8)
+    private func fixture(tcp: String, tcp6: String) throws -> TemporaryDirectory {
+        let root = try TemporaryDirectory("proc")
+        try FileManager.default.createDirectory(atPath: root.file("net"), withIntermediateDirectories: true)
+        try root.write("net/tcp", tcp)
+        try root.write("net/tcp6", tcp6)
         return root
     }
 }

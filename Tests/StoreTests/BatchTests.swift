@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// `Store.commit(_:)`: id assignment, linking by key, updates, and all-or-nothing writes.
@@ -8,7 +9,7 @@ import Testing
     let store: Store
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try TemporaryDirectory("store")
         store = try Store(directory: directory.path)
     }
 

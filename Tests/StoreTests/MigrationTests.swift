@@ -1,12 +1,13 @@
 import Foundation
 @_spi(Testing) import Store
+import TestSupport
 import Testing
 
 /// Migration v2 (the request ledger) on top of a database that an earlier build left at v1.
 @Suite struct MigrationTests {
     let directory: TemporaryDirectory
 
-    init() throws { directory = try TemporaryDirectory() }
+    init() throws { directory = try TemporaryDirectory("store") }
 
     func migrations(_ store: Store) throws -> [String] {
         try store.columnForTesting("SELECT identifier FROM grdb_migrations ORDER BY rowid")

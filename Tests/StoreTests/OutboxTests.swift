@@ -1,12 +1,13 @@
 import Foundation
 import Store
+import TestSupport
 import Testing
 
 /// The webhook outbox: what is due, in what order, and that it survives a restart.
 @Suite struct OutboxTests {
     let directory: TemporaryDirectory
 
-    init() throws { directory = try TemporaryDirectory() }
+    init() throws { directory = try TemporaryDirectory("store") }
 
     func message(_ body: String, created: Date, due: Date) -> OutboxMessage {
         OutboxMessage(

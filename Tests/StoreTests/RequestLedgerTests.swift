@@ -1,5 +1,6 @@
 import Foundation
 @_spi(Testing) import Store
+import TestSupport
 import Testing
 
 /// The gateway's request ledger: round trip, paging, filters, retention and the refusal of secrets.
@@ -8,7 +9,7 @@ import Testing
     let store: Store
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try TemporaryDirectory("store")
         store = try Store(directory: directory.path)
     }
 

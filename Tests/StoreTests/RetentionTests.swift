@@ -1,5 +1,6 @@
 import Foundation
 @_spi(Testing) import Store
+import TestSupport
 import Testing
 
 /// `Store.prune(…)`: what goes, what stays, and the counts.
@@ -8,7 +9,7 @@ import Testing
     let store: Store
 
     init() throws {
-        directory = try TemporaryDirectory()
+        directory = try TemporaryDirectory("store")
         store = try Store(directory: directory.path)
     }
 

@@ -1,13 +1,14 @@
 import Foundation
 import Glibc
 @_spi(Testing) import Store
+import TestSupport
 import Testing
 
 /// Opening: schema, WAL, reopening, and the errors for unusable paths.
 @Suite struct StoreTests {
     let directory: TemporaryDirectory
 
-    init() throws { directory = try TemporaryDirectory() }
+    init() throws { directory = try TemporaryDirectory("store") }
 
     @Test func migrationsCreateTheTablesAndIndexesInWALMode() throws {
         let store = try Store(directory: directory.path)
@@ -126,16 +127,16 @@ import Testing
 
     @Test("a state directory of another user, or a WAL file planted as a link or by another user, is refused")
     func foreignFilesAreRefused() throws {
-        let foreign = try TemporaryDirectory()
+        let foreign = try TemporaryDirectory("store")
         chown(foreign.path, 65534, 65534)
         let error = #expect(throws: StoreError.self) { try Store(directory: foreign.path) }
         #expect(error?.description.contains("belongs to uid 65534") == true, "\(error?.description ?? "")")
 
-        let planted = try TemporaryDirectory()
+        let planted = try TemporaryDirectory("store")
         symlink("/tmp/somewhere-readable", planted.databasePath + "-wal")
         #expect(throws: StoreError.self) { try Store(directory: planted.path) }
 
-        let theirs = try TemporaryDirectory()
+        let theirs = try TemporaryDirectory("store")
         FileManager.default.createFile(atPath: theirs.databasePath + "-wal", contents: nil, attributes: [.posixPermissions: 0o666])
         chown(theirs.databasePath + "-wal", 65534, 65534)
         let refused = #expect(throws: StoreError.self) { try Store(directory: theirs.path) }

@@ -377,17 +377,6 @@ public final class TestSSHD: @unchecked Sendable {
         Self.listeners(port: port)
     }
 
-    /// Polls `condition` every 50 ms until it holds; throws a failure naming `what` after `timeout`.
-    public func waitFor(_ what: String, timeout: Duration, _ condition: () -> Bool) throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            if ContinuousClock.now >= deadline {
-                throw Failure("timed out after \(timeout) waiting for \(what)")
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-    }
-
     // MARK: Child processes
 
     /// Launches a helper such as `/usr/bin/ssh` as a child of the test process, with stdin from

@@ -189,7 +189,7 @@ struct InboundWatcherLiveTests {
         let first = try Self.holdReverse(sshd, port: port, target: target.port, knownHosts: knownHosts, log: "first.log")
         var firstRunning = true
         defer { if firstRunning { Self.end(first) } }
-        try sshd.waitFor("the first ssh -R listener", timeout: .seconds(10)) { sshd.listeners(port: port) == ["127.0.0.1"] }
+        try Wait.until("the first ssh -R listener", timeout: .seconds(10)) { sshd.listeners(port: port) == ["127.0.0.1"] }
 
         let manager = TunnelManager(
             tunnels: [Self.inbound(port)], logger: TunnelFixture.logger, inboundInterval: .milliseconds(100))
@@ -235,7 +235,7 @@ struct InboundWatcherLiveTests {
         let knownHosts = sshd.writeKnownHosts(sshd.knownHosts())
         let holder = try Self.holdReverse(sshd, port: port, target: target.port, knownHosts: knownHosts, log: "wide.log")
         defer { Self.end(holder) }
-        try sshd.waitFor("the wildcard listener", timeout: .seconds(10)) {
+        try Wait.until("the wildcard listener", timeout: .seconds(10)) {
             sshd.listeners(port: port).contains { $0 == "0.0.0.0" || $0 == "::" }
         }
 

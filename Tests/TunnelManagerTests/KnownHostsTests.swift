@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TunnelManager
@@ -273,18 +274,13 @@ private final class KeyFixture {
         let blob: [UInt8]
     }
 
-    /// The temporary directory.
-    let directory: String
+    private let temporary: TemporaryDirectory
+
+    /// The temporary directory's path.
+    var directory: String { temporary.path }
 
     /// Creates the temporary directory.
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("knownhosts-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    init() throws { temporary = try TemporaryDirectory("knownhosts") }
 
     /// Generates a key pair named `name` with `ssh-keygen -t type -N ''` and reads its public half.
     func generate(_ name: String, type: String = "ed25519") throws -> PublicKey {

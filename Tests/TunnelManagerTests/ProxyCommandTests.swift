@@ -89,40 +89,6 @@ struct ProxyCommandTests {
 
     // MARK: IdentityKey
 
-    /// A temporary directory of keys made with the real ssh-keygen.
-    final class KeyDirectory {
-        let path: String
-
-        init() throws {
-            path = FileManager.default.temporaryDirectory
-                .appendingPathComponent("identitykeys-\(getpid())-\(UUID().uuidString.prefix(8))").path
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        /// Runs ssh-keygen (spawned directly, as the fixtures do) and returns the private key path.
-        func make(_ name: String, _ arguments: [String], passphrase: String = "") throws -> String {
-            let file = "\(path)/\(name)"
-            let log = "\(path)/\(name).log"
-            let pid = try TestSSHD.launch(
-                "/usr/bin/ssh-keygen", ["-q", "-N", passphrase, "-C", "test-\(name)", "-f", file] + arguments, output: log)
-            let status = TestSSHD.waitForExit(pid, timeout: .seconds(30))
-            guard status == 0 else {
-                throw TestSSHD.Failure("ssh-keygen \(arguments) failed (\(status.map(String.init) ?? "timeout")): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
-            }
-            return file
-        }
-
-        /// A file of the owner's only, as key files are.
-        func write(_ name: String, _ text: String) throws -> String {
-            let file = "\(path)/\(name)"
-            try text.write(toFile: file, atomically: true, encoding: .utf8)
-            chmod(file, 0o600)
-            return file
-        }
-    }
-
     /// The base64 lines of a key file (the secret material), to make sure errors never print them.
     static func bodyLines(_ path: String) -> [String] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
@@ -157,36 +123,36 @@ struct ProxyCommandTests {
 
     @Test("unencrypted ed25519 and ecdsa keys are accepted, in OpenSSH and PEM form")
     func acceptsEd25519AndECDSA() throws {
-        let keys = try KeyDirectory()
-        #expect(try IdentityKey.check(path: keys.make("ed25519", ["-t", "ed25519"])) == "ssh-ed25519")
-        #expect(try IdentityKey.check(path: keys.make("ecdsa256", ["-t", "ecdsa", "-b", "256"])) == "ecdsa-sha2-nistp256")
-        #expect(try IdentityKey.check(path: keys.make("ecdsa384", ["-t", "ecdsa", "-b", "384"])) == "ecdsa-sha2-nistp384")
-        #expect(try IdentityKey.check(path: keys.make("ecdsa521", ["-t", "ecdsa", "-b", "521"])) == "ecdsa-sha2-nistp521")
-        #expect(try IdentityKey.check(path: keys.make("ecdsa-pem", ["-t", "ecdsa", "-b", "256", "-m", "PEM"])) == "ecdsa")
+        let keys = try TemporaryDirectory("identitykeys")
+        #expect(try IdentityKey.check(path: keys.makeKey("ed25519", ["-t", "ed25519"])) == "ssh-ed25519")
+        #expect(try IdentityKey.check(path: keys.makeKey("ecdsa256", ["-t", "ecdsa", "-b", "256"])) == "ecdsa-sha2-nistp256")
+        #expect(try IdentityKey.check(path: keys.makeKey("ecdsa384", ["-t", "ecdsa", "-b", "384"])) == "ecdsa-sha2-nistp384")
+        #expect(try IdentityKey.check(path: keys.makeKey("ecdsa521", ["-t", "ecdsa", "-b", "521"])) == "ecdsa-sha2-nistp521")
+        #expect(try IdentityKey.check(path: keys.makeKey("ecdsa-pem", ["-t", "ecdsa", "-b", "256", "-m", "PEM"])) == "ecdsa")
     }
 
     @Test("RSA keys are refused, saying RSA and what to create instead")
     func refusesRSA() throws {
-        let keys = try KeyDirectory()
+        let keys = try TemporaryDirectory("identitykeys")
         for (name, arguments) in [("rsa", ["-t", "rsa", "-b", "2048"]), ("rsa-pem", ["-t", "rsa", "-b", "2048", "-m", "PEM"])] {
-            let path = try keys.make(name, arguments)
+            let path = try keys.makeKey(name, arguments)
             Self.expectRefused(path, mentioning: ["RSA", "ed25519", path])
         }
     }
 
     @Test("passphrase-protected keys are refused, saying so")
     func refusesPassphrase() throws {
-        let keys = try KeyDirectory()
-        let ed25519 = try keys.make("ed25519-locked", ["-t", "ed25519"], passphrase: "correct horse battery")
+        let keys = try TemporaryDirectory("identitykeys")
+        let ed25519 = try keys.makeKey("ed25519-locked", ["-t", "ed25519"], passphrase: "correct horse battery")
         Self.expectRefused(ed25519, mentioning: ["passphrase", ed25519])
-        let pem = try keys.make("ecdsa-pem-locked", ["-t", "ecdsa", "-b", "256", "-m", "PEM"], passphrase: "correct horse battery")
+        let pem = try keys.makeKey("ecdsa-pem-locked", ["-t", "ecdsa", "-b", "256", "-m", "PEM"], passphrase: "correct horse battery")
         Self.expectRefused(pem, mentioning: ["passphrase"])
     }
 
     @Test("a key others may read or write is refused as OpenSSH refuses it, naming the mode", arguments: [0o644, 0o640, 0o604, 0o620])
     func refusesAnOpenKey(mode: Int) throws {
-        let keys = try KeyDirectory()
-        let key = try keys.make("ed25519", ["-t", "ed25519"])
+        let keys = try TemporaryDirectory("identitykeys")
+        let key = try keys.makeKey("ed25519", ["-t", "ed25519"])
         chmod(key, mode_t(mode))
         Self.expectRefused(key, mentioning: [key, "0" + String(mode, radix: 8), "chmod 600"])
         chmod(key, 0o400)
@@ -195,32 +161,51 @@ struct ProxyCommandTests {
 
     @Test("a missing file is refused naming the path")
     func refusesMissingFile() throws {
-        let keys = try KeyDirectory()
+        let keys = try TemporaryDirectory("identitykeys")
         let path = "\(keys.path)/no-such-key"
         Self.expectRefused(path, mentioning: [path, "no such file"])
     }
 
     @Test("garbage and damaged files are refused without echoing their contents")
     func refusesGarbage() throws {
-        let keys = try KeyDirectory()
-        let garbage = try keys.write("garbage", "this is not a key at all\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n")
+        let keys = try TemporaryDirectory("identitykeys")
+        let garbage = try keys.writeKey("garbage", "this is not a key at all\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\n")
         Self.expectRefused(garbage, mentioning: [garbage, "ssh-keygen -t ed25519"])
 
-        let good = try String(contentsOfFile: keys.make("ed25519", ["-t", "ed25519"]), encoding: .utf8)
+        let good = try String(contentsOfFile: keys.makeKey("ed25519", ["-t", "ed25519"]), encoding: .utf8)
         let lines = good.split(separator: "\n")
         // The generated key's armour around valid base64 that is not an openssh-key-v1 blob.
-        let wrongMagic = try keys.write(
+        let wrongMagic = try keys.writeKey(
             "wrong-magic",
             [String(lines[0]), Data("not-an-openssh-key-v1-blob-at-all-really".utf8).base64EncodedString(), String(lines[lines.count - 1])]
                 .joined(separator: "\n") + "\n")
         Self.expectRefused(wrongMagic, mentioning: ["damaged"])
         // A real key with its base64 broken.
         let brokenBody = lines.map { $0.hasPrefix("-----") ? String($0) : $0.replacingOccurrences(of: "A", with: "*") }
-        let broken = try keys.write("broken-base64", brokenBody.joined(separator: "\n") + "\n")
+        let broken = try keys.writeKey("broken-base64", brokenBody.joined(separator: "\n") + "\n")
         Self.expectRefused(broken, mentioning: ["damaged"])
         // A real key cut short.
-        let truncated = try keys.write(
+        let truncated = try keys.writeKey(
             "truncated", [String(lines[0]), String(lines[1].prefix(68)), String(lines[lines.count - 1])].joined(separator: "\n") + "\n")
         Self.expectRefused(truncated, mentioning: ["damaged"])
     }
+}
+
+/// Keys made with the real ssh-keygen.
+extension TemporaryDirectory {
+    /// Runs ssh-keygen (spawned directly, as the fixtures do) and returns the private key path.
+    fileprivate func makeKey(_ name: String, _ arguments: [String], passphrase: String = "") throws -> String {
+        let key = file(name)
+        let log = file(name + ".log")
+        let pid = try TestSSHD.launch(
+            "/usr/bin/ssh-keygen", ["-q", "-N", passphrase, "-C", "test-\(name)", "-f", key] + arguments, output: log)
+        let status = TestSSHD.waitForExit(pid, timeout: .seconds(30))
+        guard status == 0 else {
+            throw TestSSHD.Failure("ssh-keygen \(arguments) failed (\(status.map(String.init) ?? "timeout")): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        }
+        return key
+    }
+
+    /// A file of the owner's only, as key files are.
+    fileprivate func writeKey(_ name: String, _ text: String) throws -> String { try write(name, text, mode: 0o600) }
 }

@@ -42,11 +42,8 @@ final class StatusLog: Sendable {
 
     /// The first status logged that meets `condition`, waiting up to `timeout`.
     func waitFor(_ what: String, timeout: Duration, _ condition: (TunnelStatus) -> Bool) throws -> TunnelStatus {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let match = seen.statuses.withLock({ $0.first(where: condition) }) { return match }
-            Thread.sleep(forTimeInterval: 0.05)
+        try Wait.value(what, timeout: timeout, lastSeen: { "\(self.statuses.map { "\($0.state) \($0.failure?.rawValue ?? "-")" })" }) {
+            seen.statuses.withLock { $0.first(where: condition) }
         }
-        throw TestSSHD.Failure("timed out waiting for \(what); seen: \(seen.statuses.withLock { $0.map { "\($0.state) \($0.failure?.rawValue ?? "-")" } })")
     }
 }

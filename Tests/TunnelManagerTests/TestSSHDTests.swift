@@ -22,7 +22,7 @@ import Testing
         ])
         defer { ssh.terminate() }
 
-        try sshd.waitFor("the remote forward on 127.0.0.1:\(forwarded)", timeout: .seconds(10)) {
+        try Wait.until("the remote forward on 127.0.0.1:\(forwarded)", timeout: .seconds(10)) {
             !ssh.isRunning || sshd.listeners(port: forwarded) == ["127.0.0.1"]
         }
         try #require(ssh.isRunning, "ssh exited: \(ssh.stderr)\nsshd log:\n\(sshd.log)")
@@ -50,10 +50,10 @@ import Testing
         let sessions = sshd.sessionProcessIDs()
         #expect(!sessions.isEmpty)
         sshd.killSessions()
-        try sshd.waitFor("the forwarded listener to go", timeout: .seconds(10)) {
+        try Wait.until("the forwarded listener to go", timeout: .seconds(10)) {
             sshd.listeners(port: forwarded).isEmpty
         }
-        try sshd.waitFor("ssh to exit", timeout: .seconds(10)) { !ssh.isRunning }
+        try Wait.until("ssh to exit", timeout: .seconds(10)) { !ssh.isRunning }
         #expect(sshd.sessionProcessIDs().isEmpty)
         #expect(sshd.listeners(port: sshd.port) == ["127.0.0.1"], "the listener survives killSessions")
 
@@ -138,7 +138,7 @@ import Testing
             sshd: sshd, knownHosts: sshd.writeKnownHosts(sshd.knownHosts()), key: .ed25519,
             extra: ["-N", "-o", "ExitOnForwardFailure=yes", "-R", "127.0.0.1:\(forwarded):127.0.0.1:\(target.port)"])
         defer { ssh.terminate() }
-        try sshd.waitFor("the wildcard forward", timeout: .seconds(10)) {
+        try Wait.until("the wildcard forward", timeout: .seconds(10)) {
             !ssh.isRunning || sshd.listeners(port: forwarded).contains("0.0.0.0")
         }
         try #require(ssh.isRunning, "ssh exited: \(ssh.stderr)")

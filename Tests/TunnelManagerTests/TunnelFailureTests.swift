@@ -82,7 +82,7 @@ struct TunnelFailureTests {
         #expect(status.failure == .exposed)
         #expect(status.reason?.contains("GatewayPorts") == true)
         #expect(status.retryAt != nil)
-        try sshd.waitFor("the wildcard listener to go", timeout: .seconds(5)) { sshd.listeners(port: port).isEmpty }
+        try Wait.until("the wildcard listener to go", timeout: .seconds(5)) { sshd.listeners(port: port).isEmpty }
         Thread.sleep(forTimeInterval: 2.5)
         #expect(sshd.listeners(port: port).isEmpty)
         #expect(manager.statuses[0].state == .exposed)

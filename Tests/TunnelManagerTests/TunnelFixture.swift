@@ -64,14 +64,10 @@ enum TunnelFixture {
         _ manager: TunnelManager, _ what: String, tunnel name: String = "t", timeout: Duration = .seconds(20),
         _ condition: (TunnelStatus) -> Bool
     ) throws -> TunnelStatus {
-        let deadline = ContinuousClock.now + timeout
-        var last: TunnelStatus?
-        while ContinuousClock.now < deadline {
-            last = manager.statuses.first { $0.name == name }
-            if let last, condition(last) { return last }
-            Thread.sleep(forTimeInterval: 0.05)
+        try Wait.value(what, timeout: timeout, interval: .milliseconds(50), lastSeen: {
+            manager.statuses.first { $0.name == name }.map { "\($0.state) \($0.failure?.rawValue ?? "-") \($0.reason ?? "")" } ?? "none"
+        }) {
+            manager.statuses.first { $0.name == name && condition($0) }
         }
-        throw TestSSHD.Failure(
-            "timed out waiting for \(what); last status: \(last.map { "\($0.state) \($0.failure?.rawValue ?? "-") \($0.reason ?? "")" } ?? "none")")
     }
 }

@@ -15,7 +15,7 @@ struct TunnelRecoveryTests {
         let before = Set(sshd.sessionProcessIDs())
         #expect(!before.isEmpty)
         sshd.killSessions()
-        try sshd.waitFor("a new session", timeout: .seconds(15)) {
+        try Wait.until("a new session", timeout: .seconds(15)) {
             let now = Set(sshd.sessionProcessIDs())
             return !now.isEmpty && now.isDisjoint(with: before) && manager.statuses[0].state == .up
         }
@@ -57,7 +57,7 @@ struct TunnelRecoveryTests {
             kill(holder, SIGTERM)
             _ = TestSSHD.waitForExit(holder, timeout: .seconds(5))
         }
-        try sshd.waitFor("the holder's listener", timeout: .seconds(10)) { sshd.listeners(port: port) == ["127.0.0.1"] }
+        try Wait.until("the holder's listener", timeout: .seconds(10)) { sshd.listeners(port: port) == ["127.0.0.1"] }
 
         let manager = TunnelManager(
             tunnels: [TunnelFixture.reverse(sshd, listenPort: port, targetPort: target.port)], logger: TunnelFixture.logger)
