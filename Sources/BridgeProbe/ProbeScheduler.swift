@@ -6,13 +6,11 @@ import Platform
 /// thread.
 public final class ProbeScheduler: @unchecked Sendable {
     // @unchecked: every mutable field below is guarded by `condition`.
-    private var targets: [String: ProbeTarget]
+    private var schedule: ProbeSchedule
     private let onResult: @Sendable (ProbeResult) -> Void
     private let mayProbe: @Sendable (String) -> Bool
     private let maximumWorkers: Int
     private let condition = NSCondition()
-    private var due: [String: ContinuousClock.Instant] = [:]
-    private var inFlight: Set<String> = []
     private var started = false
     private var stopped = false
     private var workers = 0
@@ -25,7 +23,7 @@ public final class ProbeScheduler: @unchecked Sendable {
         targets: [ProbeTarget], workers: Int = 4, mayProbe: @escaping @Sendable (String) -> Bool = { _ in true },
         onResult: @escaping @Sendable (ProbeResult) -> Void
     ) {
-        self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        schedule = ProbeSchedule(targets: targets)
         self.onResult = onResult
         self.mayProbe = mayProbe
         maximumWorkers = max(1, workers)
@@ -37,8 +35,7 @@ public final class ProbeScheduler: @unchecked Sendable {
         defer { condition.unlock() }
         guard !started, !stopped else { return }
         started = true
-        let now = ContinuousClock.now
-        for name in targets.keys { due[name] = now }
+        schedule.start(at: .now)
         addWorkersLocked()
     }
 
@@ -47,10 +44,7 @@ public final class ProbeScheduler: @unchecked Sendable {
     public func replace(targets new: [ProbeTarget]) {
         condition.lock()
         defer { condition.unlock() }
-        let replaced = Dictionary(new.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        for name in targets.keys where replaced[name] == nil { due.removeValue(forKey: name) }
-        for (name, target) in replaced where targets[name] != target && started { due[name] = .now }
-        targets = replaced
+        schedule.replace(targets: new, at: .now)
         guard started, !stopped else { return }
         addWorkersLocked()
         condition.broadcast()
@@ -58,7 +52,7 @@ public final class ProbeScheduler: @unchecked Sendable {
 
     /// Starts threads up to one per target, at most `maximumWorkers`; the caller holds `condition`.
     private func addWorkersLocked() {
-        while workers < min(maximumWorkers, targets.count) {
+        while workers < min(maximumWorkers, schedule.targets.count) {
             running += 1
             DedicatedThread.start("bk-probe-\(workers)") { [self] in work() }
             workers += 1
@@ -69,8 +63,7 @@ public final class ProbeScheduler: @unchecked Sendable {
     public func probeSoon(_ name: String) {
         condition.lock()
         defer { condition.unlock() }
-        guard targets[name] != nil else { return }
-        due[name] = .now
+        schedule.probeSoon(name, at: .now)
         condition.broadcast()
     }
 
@@ -83,6 +76,7 @@ public final class ProbeScheduler: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// A worker: carries out the schedule's steps until stopped.
     private func work() {
         condition.lock()
         defer {
@@ -91,33 +85,17 @@ public final class ProbeScheduler: @unchecked Sendable {
             condition.unlock()
         }
         while !stopped {
-            let next = due.filter { !inFlight.contains($0.key) }.min { $0.value < $1.value }
-            guard let (name, when) = next else {
+            switch schedule.next(at: .now, mayProbe: mayProbe) {
+            case .idle:
                 condition.wait()
-                continue
+            case .wait(let until):
+                _ = condition.wait(until: Date().addingTimeInterval(ContinuousClock.now.duration(to: until).timeInterval))
+            case .probe(let target):
+                condition.unlock()
+                onResult(target.probe())
+                condition.lock()
+                schedule.finished(target.name, at: .now)
             }
-            let now = ContinuousClock.now
-            guard when <= now else {
-                let wait = now.duration(to: when)
-                _ = condition.wait(until: Date().addingTimeInterval(wait.timeInterval))
-                continue
-            }
-            guard let target = targets[name] else {
-                due.removeValue(forKey: name)
-                continue
-            }
-            guard mayProbe(name) else {
-                due[name] = now + target.interval
-                continue
-            }
-            inFlight.insert(name)
-            condition.unlock()
-            let result = target.probe()
-            onResult(result)
-            condition.lock()
-            inFlight.remove(name)
-            // Unless probeSoon() asked again while this one ran, the next probe is an interval away.
-            if due[name] == when { due[name] = .now + target.interval }
         }
     }
 }

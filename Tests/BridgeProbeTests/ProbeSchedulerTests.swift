@@ -4,9 +4,11 @@ import Synchronization
 import Testing
 import TestSupport
 
+/// The threads that carry out a ``ProbeSchedule`` (whose decisions `ProbeScheduleTests` cover):
+/// real probes of real servers, waited for as events.
 @Suite("ProbeScheduler")
 struct ProbeSchedulerTests {
-    @Test("probes each bridge at once and then at its interval, one at a time per bridge; stop() ends it")
+    @Test("a bridge that never answers holds one thread, not the others; stop() waits for the probe in flight")
     func schedule() throws {
         let fast = try StubHTTPServer(reply: .respond(status: 200, body: "{}"))
         let slow = try StubHTTPServer(reply: .silent)
@@ -14,26 +16,20 @@ struct ProbeSchedulerTests {
         let results = Mutex<[ProbeResult]>([])
         let scheduler = ProbeScheduler(
             targets: [
-                ProbeTarget(name: "fast", baseURL: fast.url, path: "/v1/models", interval: .milliseconds(200), timeout: .seconds(1), throughTunnel: false),
-                ProbeTarget(name: "slow", baseURL: slow.url, path: "/v1/models", interval: .milliseconds(200), timeout: .milliseconds(700), throughTunnel: false),
+                ProbeTarget(name: "fast", baseURL: fast.url, path: "/v1/models", interval: .milliseconds(50), timeout: .seconds(1), throughTunnel: false),
+                ProbeTarget(name: "slow", baseURL: slow.url, path: "/v1/models", interval: .seconds(60), timeout: .seconds(2), throughTunnel: false),
             ],
             workers: 2
         ) { result in results.withLock { $0.append(result) } }
         scheduler.start()
-        Thread.sleep(forTimeInterval: 1.5)
+        try Wait.until("three probes of fast while slow is silent", timeout: .seconds(10)) {
+            results.withLock { $0.filter { $0.bridge == "fast" }.count } >= 3
+        }
+        #expect(slow.requests.count <= 1)
         scheduler.stop()
-        let seen = results.withLock { $0 }
-        let fastCount = seen.filter { $0.bridge == "fast" }.count
-        let slowCount = seen.filter { $0.bridge == "slow" }.count
-        // fast: at 0, then every ~200 ms: at most 8 in 1.5 s, and repeatedly (at least 3, even on a
-        // busy machine) although the silent bridge holds a thread the whole time.
-        #expect((3...8).contains(fastCount), "fast was probed \(fastCount) times")
-        // slow: each probe takes 700 ms and the next is 200 ms after it ends: at most 2 in 1.5 s.
-        #expect((1...2).contains(slowCount), "slow was probed \(slowCount) times")
-        #expect(seen.filter { $0.bridge == "slow" }.allSatisfy { $0.verdict.state == .degraded })
-        let after = results.withLock { $0.count }
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(results.withLock { $0.count } == after, "probes continued after stop()")
+        let slowResults = results.withLock { $0.filter { $0.bridge == "slow" } }
+        #expect(slowResults.count == 1, "stop() returned before the probe in flight ended")
+        #expect(slowResults.allSatisfy { $0.verdict.state == .degraded })
     }
 
     @Test("probeSoon() probes a bridge well before its interval")
@@ -45,35 +41,23 @@ struct ProbeSchedulerTests {
         ) { result in results.withLock { $0.append(result) } }
         scheduler.start()
         defer { scheduler.stop() }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while results.withLock({ $0.count }) < 1 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        try Wait.until("the first probe", timeout: .seconds(5)) { results.withLock { $0.count } >= 1 }
         server.reply = .respond(status: 401, body: #"{"message":"sign in"}"#)
         scheduler.probeSoon("b")
-        while results.withLock({ $0.count }) < 2 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        let states = results.withLock { $0.map(\.verdict.state) }
-        #expect(states == [.live, .authRequired])
+        try Wait.until("the second probe", timeout: .seconds(5)) { results.withLock { $0.count } >= 2 }
+        #expect(results.withLock { $0.map(\.verdict.state) } == [.live, .authRequired])
     }
 
-    @Test("replace(targets:) probes an added bridge at once, stops probing a removed one, and starts threads when there were none")
+    @Test("replace(targets:) starts threads when there were none and probes the added bridge at once")
     func replace() throws {
         let server = try StubHTTPServer(reply: .respond(status: 200, body: "{}"))
         let results = Mutex<[ProbeResult]>([])
-        let target = { (name: String) in
-            ProbeTarget(name: name, baseURL: server.url, path: "/v1/models", interval: .milliseconds(100), timeout: .seconds(1), throughTunnel: false)
-        }
         let scheduler = ProbeScheduler(targets: []) { result in results.withLock { $0.append(result) } }
         scheduler.start()
         defer { scheduler.stop() }
-        scheduler.replace(targets: [target("a")])
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !results.withLock({ $0.contains { $0.bridge == "a" } }) && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(results.withLock { $0.contains { $0.bridge == "a" } }, "the added bridge was never probed")
-
-        scheduler.replace(targets: [target("b")])
-        Thread.sleep(forTimeInterval: 0.3)  // a probe of a in flight at the swap may still land
-        let before = results.withLock { $0.filter { $0.bridge == "a" }.count }
-        Thread.sleep(forTimeInterval: 0.5)
-        #expect(results.withLock { $0.filter { $0.bridge == "a" }.count } == before, "a removed bridge is still probed")
-        #expect(results.withLock { $0.contains { $0.bridge == "b" } })
+        scheduler.replace(targets: [
+            ProbeTarget(name: "a", baseURL: server.url, path: "/v1/models", interval: .seconds(60), timeout: .seconds(1), throughTunnel: false)
+        ])
+        try Wait.until("a probe of the added bridge", timeout: .seconds(5)) { results.withLock { $0.contains { $0.bridge == "a" } } }
     }
 }
