@@ -36,6 +36,8 @@ let package = Package(
         // The mechanics every part of the daemon shares: starting, scanning and reaping child
         // processes, stop signals, backoff, duration conversions, blocking work off the pool.
         .target(name: "Platform", dependencies: ["CLinux"], swiftSettings: swiftSettings),
+        // A private OpenSSH sshd on loopback: the demo's gateway-host sshd, and the tests' real one.
+        .target(name: "PrivateSSHD", dependencies: ["Platform"], swiftSettings: swiftSettings),
         // A TOML reader that keeps the line of every key, so config errors can name it.
         .target(name: "TOML", swiftSettings: swiftSettings),
         // Pure rules: addresses, binds, the exposure policy, the host audit.
@@ -130,7 +132,7 @@ let package = Package(
         .target(
             name: "Demo",
             dependencies: [
-                "Config", "Supervisor", "Policy", "Platform", "Translation", "TunnelManager",
+                "Config", "Supervisor", "Policy", "Platform", "PrivateSSHD", "Translation", "TunnelManager",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -152,7 +154,7 @@ let package = Package(
         ),
 
         // A real OpenSSH sshd and loopback TCP targets for tunnel tests.
-        .target(name: "TestSupport", dependencies: ["Policy", "Platform", "Systemd"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Policy", "Platform", "PrivateSSHD", "Systemd"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

@@ -2,7 +2,9 @@ import Config
 import Foundation
 import Glibc
 public import Logging
+import Platform
 import Policy
+import PrivateSSHD
 import Supervisor
 import TunnelManager
 import UnixSignals
@@ -31,7 +33,7 @@ public final class DemoTopology: @unchecked Sendable {
     // Set as things start; `shutdown()` stops whatever is set. Only `run()`'s task touches them.
     private var directory: String?
     private var bridges: DemoBridges?
-    private var sshd: DemoSSHD?
+    private var sshd: PrivateSSHD?
     private var daemon: ChildProcess?
 
     /// A demo whose daemon is `executable` (this process's own binary by default), with the
@@ -80,11 +82,22 @@ public final class DemoTopology: @unchecked Sendable {
         if stop.requested != nil { return nil }
 
         var taken: Set<UInt16> = [bridges.openAIPort, bridges.authPort]
-        let forwardPort = try LoopbackPort.free(avoiding: taken)
+        let forwardPort = try Self.demo { () throws(LoopbackPort.Failure) in try LoopbackPort.free(avoiding: taken) }
         taken.insert(forwardPort)
-        let sshd = try DemoSSHD(directory: directory, forward: "127.0.0.1:\(forwardPort)", avoiding: taken)
+        let sshdPort = try Self.demo { () throws(LoopbackPort.Failure) in try LoopbackPort.free(avoiding: taken) }
+        let sshd = try Self.demo { () throws(PrivateSSHD.Failure) in try PrivateSSHD(Self.sshdConfiguration(directory: directory, port: sshdPort, forward: forwardPort)) }
+        let knownHostsFile = "\(directory)/known_hosts"
+        do {
+            try "[127.0.0.1]:\(sshd.port) \(sshd.hostKeyLine)\n".write(toFile: knownHostsFile, atomically: true, encoding: .utf8)
+        } catch {
+            throw DemoFailure("cannot write \(knownHostsFile): \(error.localizedDescription)")
+        }
         self.sshd = sshd
-        try await sshd.start()
+        do {
+            try await BlockingWork.run("bk-demo-sshd") { () throws(PrivateSSHD.Failure) in try sshd.start() }
+        } catch {
+            throw DemoFailure(error.description)
+        }
         taken.insert(sshd.port)
         note("sshd on 127.0.0.1:\(sshd.port) (GatewayPorts no; the tunnel may listen on 127.0.0.1:\(forwardPort) only)")
         if stop.requested != nil { return nil }
@@ -94,14 +107,14 @@ public final class DemoTopology: @unchecked Sendable {
             guard !taken.contains(requested), LoopbackPort.isFree(requested) else { throw Self.portInUse(requested) }
             gatewayPort = requested
         } else {
-            gatewayPort = try LoopbackPort.preferring(Self.preferredGatewayPort, avoiding: taken)
+            gatewayPort = try Self.demo { () throws(LoopbackPort.Failure) in try LoopbackPort.preferring(Self.preferredGatewayPort, avoiding: taken) }
         }
         taken.insert(gatewayPort)
-        let controlPort = try LoopbackPort.preferring(Self.preferredControlPort, avoiding: taken)
+        let controlPort = try Self.demo { () throws(LoopbackPort.Failure) in try LoopbackPort.preferring(Self.preferredControlPort, avoiding: taken) }
 
         let configuration = DemoConfiguration(
             stateDirectory: "\(directory)/state", gatewayPort: gatewayPort, controlPort: controlPort,
-            server: "\(sshd.user)@127.0.0.1:\(sshd.port)", identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile,
+            server: "\(sshd.user)@127.0.0.1:\(sshd.port)", identityFile: sshd.file(Self.tunnelKey), knownHostsFile: knownHostsFile,
             forwardPort: forwardPort, openAIBridgePort: bridges.openAIPort, authBridgePort: bridges.authPort)
         let configPath = "\(directory)/bridgekeeper.toml"
         do {
@@ -111,9 +124,11 @@ public final class DemoTopology: @unchecked Sendable {
         }
         let control = try Self.controlAddress(checking: configPath)
 
-        let daemon = try ChildProcess(
-            name: "bridgekeeper run", arguments: ["bridgekeeper", "run", "--config", configPath], executable: executable,
-            logPath: "\(directory)/daemon.log")
+        let daemon = try Self.demo { () throws(ChildProcess.StartFailure) in
+            try ChildProcess(
+                name: "bridgekeeper run", arguments: ["bridgekeeper", "run", "--config", configPath], executable: executable,
+                logPath: "\(directory)/daemon.log")
+        }
         self.daemon = daemon
         note("bridgekeeper run (pid \(daemon.pid)): gateway 127.0.0.1:\(gatewayPort), control 127.0.0.1:\(controlPort); waiting for the tunnel and the probes")
 
@@ -173,11 +188,11 @@ public final class DemoTopology: @unchecked Sendable {
     private func shutdown() async {
         note(stop.requested.map { "\($0): stopping" } ?? "stopping")
         if let daemon {
-            await daemon.stop(grace: .seconds(10))
+            await BlockingWork.run("bk-demo-stop") { daemon.stop(grace: .seconds(10)) }
             note("bridgekeeper run (pid \(daemon.pid)) \(daemon.ending ?? "stopped")")
         }
         if let sshd {
-            await sshd.stop()
+            await BlockingWork.run("bk-demo-stop") { sshd.stop(grace: .seconds(3)) }
             note("sshd stopped")
         }
         if let bridges {
@@ -210,6 +225,39 @@ public final class DemoTopology: @unchecked Sendable {
             throw error
         } catch {
             throw DemoFailure("the generated config \(path): \(error)")
+        }
+    }
+
+    /// The user key the demo's tunnel logs in with.
+    static let tunnelKey = "demo_ed25519"
+
+    /// A private sshd configured as `units/sshd-bridgekeeper.conf` configures the gateway host's:
+    /// `GatewayPorts no`, and remote forwards (and connections back to them, which bridgekeeper
+    /// uses to prove a listener is its own) allowed for the demo's one forward only.
+    static func sshdConfiguration(directory: String, port: UInt16, forward: UInt16) -> PrivateSSHD.Configuration {
+        PrivateSSHD.Configuration(
+            directory: directory, port: port, userKeys: [PrivateSSHD.UserKey(name: tunnelKey, keygenOptions: ["-t", "ed25519"])],
+            settings: [
+                "GatewayPorts no",
+                "PermitListen 127.0.0.1:\(forward)",
+                "PermitOpen 127.0.0.1:\(forward)",
+                "AllowStreamLocalForwarding no",
+                "PermitTunnel no",
+                "X11Forwarding no",
+                "AllowAgentForwarding no",
+                "PermitTTY no",
+                "ForceCommand /usr/sbin/nologin",
+                "ClientAliveInterval 15",
+                "ClientAliveCountMax 3",
+            ])
+    }
+
+    /// Runs `work`, saying its failure as the demo's.
+    private static func demo<Value, Failure: Error & CustomStringConvertible>(_ work: () throws(Failure) -> Value) throws(DemoFailure) -> Value {
+        do {
+            return try work()
+        } catch {
+            throw DemoFailure(error.description)
         }
     }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Platform
 
 /// The one way tests wait for something to happen: poll a condition until it holds, and fail

@@ -1,26 +1,34 @@
 import Glibc
 
 /// TCP ports on 127.0.0.1: which are free to listen on, and which accept connections.
-enum LoopbackPort {
+public enum LoopbackPort {
+    /// Why no free port could be picked.
+    public struct Failure: Error, CustomStringConvertible {
+        /// `cannot pick a free port: bind 127.0.0.1:0: …`.
+        public let description: String
+
+        init(_ description: String) { self.description = description }
+    }
+
     /// A port that was free a moment ago: bound to port 0, read back, closed.
-    static func free() throws(DemoFailure) -> UInt16 {
+    public static func free() throws(Failure) -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw DemoFailure("cannot pick a free port: socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Failure("cannot pick a free port: socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard bind(fd, port: 0) == 0 else {
-            throw DemoFailure("cannot pick a free port: bind 127.0.0.1:0: \(String(cString: strerror(errno)))")
+            throw Failure("cannot pick a free port: bind 127.0.0.1:0: \(String(cString: strerror(errno)))")
         }
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { throw DemoFailure("cannot pick a free port: getsockname: \(String(cString: strerror(errno)))") }
+        guard named == 0 else { throw Failure("cannot pick a free port: getsockname: \(String(cString: strerror(errno)))") }
         return UInt16(bigEndian: address.sin_port)
     }
 
     /// Whether 127.0.0.1:`port` can be listened on now.
-    static func isFree(_ port: UInt16) -> Bool {
+    public static func isFree(_ port: UInt16) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -30,28 +38,35 @@ enum LoopbackPort {
     }
 
     /// A free port not in `taken` (ports this demo already uses, or is about to).
-    static func free(avoiding taken: Set<UInt16>) throws(DemoFailure) -> UInt16 {
+    public static func free(avoiding taken: Set<UInt16>) throws(Failure) -> UInt16 {
         for _ in 0..<16 {
             let port = try free()
             if !taken.contains(port) { return port }
         }
-        throw DemoFailure("cannot pick a free port on 127.0.0.1: the system keeps offering ports already in use")
+        throw Failure("cannot pick a free port on 127.0.0.1: the system keeps offering ports already in use")
     }
 
     /// `preferred` when it is free and not in `taken`, else any free port not in `taken`.
-    static func preferring(_ preferred: UInt16, avoiding taken: Set<UInt16>) throws(DemoFailure) -> UInt16 {
+    public static func preferring(_ preferred: UInt16, avoiding taken: Set<UInt16>) throws(Failure) -> UInt16 {
         !taken.contains(preferred) && isFree(preferred) ? preferred : try free(avoiding: taken)
     }
 
-    /// Whether something accepts connections on 127.0.0.1:`port`.
-    static func accepts(_ port: UInt16) -> Bool {
+    /// The first bytes 127.0.0.1:`port` sends on a new connection (an SSH server's banner, say),
+    /// waiting up to `timeout` for them; nil when it does not accept or sends nothing in time.
+    public static func greeting(_ port: UInt16, timeout: Duration) -> [UInt8]? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         var address = loopback(port)
-        return withUnsafePointer(to: &address) {
+        let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
+        }
+        guard connected == 0 else { return nil }
+        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, timeout.pollTimeout) == 1 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? Array(buffer.prefix(count)) : nil
     }
 
     private static func bind(_ fd: Int32, port: UInt16) -> Int32 {
