@@ -6,14 +6,20 @@ public import Store
 /// Writes ledger rows to the store in batches on a thread of its own: a request never waits for
 /// the database. Rows are flushed every 250 ms or at 100 rows; ``close()`` writes what is left, so
 /// no row of a completed request is lost on a clean shutdown.
-public final class LedgerWriter: RequestLedger, @unchecked Sendable {
-    // @unchecked: `pending`, `closed` and `finished` are guarded by `condition`.
+public final class LedgerWriter: RequestLedger, Sendable {
+    private struct State {
+        var pending: [RequestRecord] = []
+        var closed = false
+        var finished = false
+    }
+
+    /// A batch goes out at this many rows, or when the oldest has waited `flushInterval`.
+    static let batchSize = 100
+    static let flushInterval: Duration = .milliseconds(250)
+
     private let store: Store
     private let logger: Logger
-    private let condition = NSCondition()
-    private var pending: [RequestRecord] = []
-    private var closed = false
-    private var finished = false
+    private let state = GuardedState(State())
 
     /// A writer into `store`; its thread starts at once.
     public init(store: Store, logger: Logger) {
@@ -23,36 +29,31 @@ public final class LedgerWriter: RequestLedger, @unchecked Sendable {
     }
 
     public func record(_ entry: RequestRecord) {
-        condition.lock()
-        pending.append(entry)
-        if pending.count >= 100 { condition.broadcast() }
-        condition.unlock()
+        let full = state.withLock { state in
+            state.pending.append(entry)
+            return state.pending.count >= Self.batchSize
+        }
+        if full { state.change { _ in } }
     }
 
     /// Writes every row recorded so far and stops the thread. Blocks; call it off the cooperative pool.
     public func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        condition.unlock()
+        state.change { $0.closed = true }
+        state.wait { $0.finished ? .done(()) : .wait(until: nil) }
     }
 
     private func run() {
-        condition.lock()
         while true {
-            if pending.count < 100 && !closed { _ = condition.wait(until: Date().addingTimeInterval(0.25)) }
-            let batch = pending
-            pending = []
-            let last = closed
-            condition.unlock()
+            let deadline = ContinuousClock.now + Self.flushInterval
+            let (batch, last) = state.wait { (state) -> GuardedState<State>.Decision<([RequestRecord], Bool)> in
+                if state.pending.count < Self.batchSize && !state.closed && ContinuousClock.now < deadline { return .wait(until: deadline) }
+                defer { state.pending = [] }
+                return .done((state.pending, state.closed))
+            }
             if !batch.isEmpty { write(batch) }
-            condition.lock()
-            if last && pending.isEmpty { break }
+            if last && state.withLock({ $0.pending.isEmpty }) { break }
         }
-        finished = true
-        condition.broadcast()
-        condition.unlock()
+        state.change { $0.finished = true }
     }
 
     private func write(_ batch: [RequestRecord]) {

@@ -8,17 +8,19 @@ public import Store
 /// and marks it delivered on a 2xx answer; otherwise tries again later, backing off from 10 s to
 /// 15 minutes. Messages are in the database, so nothing is lost while an endpoint is down or the
 /// daemon restarts. Errors name the webhook, never its URL (which may hold a token).
-public final class WebhookSender: @unchecked Sendable {
-    // @unchecked: `stopped` and `pending` are guarded by `condition`.
+public final class WebhookSender: Sendable {
+    private struct State {
+        var stopped = false
+        var pending = false
+        var started = false
+        var finished = false
+    }
+
     private let store: Store
     private let webhooks: [String: WebhookDestination]
     private let logger: Logger
     private let timeout: Duration
-    private let condition = NSCondition()
-    private var stopped = false
-    private var pending = false
-    private var started = false
-    private var finished = false
+    private let state = GuardedState(State())
 
     /// A sender for the configured `webhooks`, reading `store`'s outbox.
     public init(store: Store, webhooks: [WebhookDestination], logger: Logger, timeout: Duration = .seconds(10)) {
@@ -35,50 +37,38 @@ public final class WebhookSender: @unchecked Sendable {
 
     /// Starts delivering; whatever the outbox holds from before a restart goes first.
     public func start() {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !started else { return }
-        started = true
-        DedicatedThread.start("bk-webhooks") { [self] in run() }
+        let first = state.withLock { state in
+            defer { state.started = true }
+            return !state.started
+        }
+        if first { DedicatedThread.start("bk-webhooks") { [self] in run() } }
     }
 
     /// Delivers new messages now rather than at the next periodic look.
     public func wake() {
-        condition.lock()
-        pending = true
-        condition.broadcast()
-        condition.unlock()
+        state.change { $0.pending = true }
     }
 
     /// Stops after the delivery in flight, if any (each ends within the timeout).
     public func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        while started && !finished { condition.wait() }
-        condition.unlock()
+        state.change { $0.stopped = true }
+        state.wait { $0.started && !$0.finished ? .wait(until: nil) : .done(()) }
     }
 
     private func run() {
-        defer {
-            condition.lock()
-            finished = true
-            condition.broadcast()
-            condition.unlock()
-        }
+        defer { state.change { $0.finished = true } }
         while true {
-            condition.lock()
-            pending = false
-            let isStopped = stopped
-            condition.unlock()
-            if isStopped { return }
-            let next = deliverDue(now: Date())
-            condition.lock()
-            if !stopped && !pending {
-                // Look again when the next retry is due, or within a minute to be safe.
-                _ = condition.wait(until: min(next ?? .distantFuture, Date().addingTimeInterval(60)))
+            let stopped = state.withLock { state in
+                state.pending = false
+                return state.stopped
             }
-            condition.unlock()
+            if stopped { return }
+            let next = deliverDue(now: Date())
+            // Look again when the next retry is due, or within a minute to be safe.
+            let lookAgain = ContinuousClock.now + .seconds(min(60, max(0, (next ?? .distantFuture).timeIntervalSinceNow)))
+            state.wait { state in
+                state.stopped || state.pending || ContinuousClock.now >= lookAgain ? .done(()) : .wait(until: lookAgain)
+            }
         }
     }
 
