@@ -18,7 +18,7 @@ import UnixSignals
 /// ``DemoInstructions`` on stdout and waits. SIGINT or SIGTERM (or a child dying) stops the
 /// daemon (SIGTERM, waited for), sshd (its whole process group), the bridges, and removes the
 /// temporary directory — on every path, failures included. Progress and errors go to stderr.
-public final class DemoTopology: @unchecked Sendable {
+public final class DemoTopology {
     /// The default gateway port, used when it is free.
     public static let preferredGatewayPort: UInt16 = 4000
     /// The default control port, used when it is free.
@@ -147,7 +147,8 @@ public final class DemoTopology: @unchecked Sendable {
         var last: StatusReport?
         while stop.requested == nil {
             try checkChildren()
-            if let report = try? ControlClient.status(at: control, timeout: .seconds(2)) {
+            // libcurl blocks: on a thread of its own, never on the cooperative pool.
+            if let report = await BlockingWork.run("bk-demo-status", { try? ControlClient.status(at: control, timeout: .seconds(2)) }) {
                 last = report
                 if let tunnel = report.tunnels.first, tunnel.state == .failed || tunnel.state == .exposed {
                     throw DemoFailure(

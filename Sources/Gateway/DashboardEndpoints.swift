@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Platform
 import Store
 
 /// `/api/dashboard/{health,providers,subscriptions,requests,request-metrics,clients}` and
@@ -17,12 +18,18 @@ struct DashboardEndpoints: Sendable {
 
     func register(on router: Router<GatewayRequestContext>) {
         let group = router.group("/api/dashboard")
-        group.get("health") { request, _ in try authorized(request) { health() } }
-        group.get("providers") { request, _ in try authorized(request) { ["providers": source.providers()] } }
-        group.get("subscriptions") { request, _ in try authorized(request) { subscriptions() } }
-        group.get("requests") { request, _ in try authorized(request) { try requests(request.uri.queryParameters) } }
-        group.get("request-metrics") { request, _ in try authorized(request) { try metrics(request.uri.queryParameters) } }
-        group.get("clients") { request, _ in try authorized(request) { try clients() } }
+        group.get("health") { request, _ in try await authorized(request) { health() } }
+        group.get("providers") { request, _ in try await authorized(request) { ["providers": source.providers()] } }
+        group.get("subscriptions") { request, _ in try await authorized(request) { subscriptions() } }
+        group.get("requests") { request, _ in
+            let query = request.uri.queryParameters
+            return try await authorized(request) { try requests(query) }
+        }
+        group.get("request-metrics") { request, _ in
+            let query = request.uri.queryParameters
+            return try await authorized(request) { try metrics(query) }
+        }
+        group.get("clients") { request, _ in try await authorized(request) { try clients() } }
         router.get("/metrics") { request, _ in
             try check(request)
             return Response(
@@ -39,9 +46,11 @@ struct DashboardEndpoints: Sendable {
         }
     }
 
-    private func authorized(_ request: Request, _ body: () throws -> some Encodable) throws -> Response {
+    /// Checks the token, then builds and encodes the answer on a thread of its own: the ledger
+    /// queries wait for SQLite, which must never hold one of the cooperative pool's threads.
+    private func authorized(_ request: Request, _ body: @escaping @Sendable () throws -> some Encodable) async throws -> Response {
         try check(request)
-        let data = try Self.encoder.encode(try body())
+        let data = try await BlockingWork.run("bk-dashboard") { () throws -> Data in try Self.encoder.encode(try body()) }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

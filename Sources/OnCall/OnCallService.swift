@@ -26,16 +26,20 @@ public struct OnCallService: Service {
         sender.start()
         var pruned = Date.distantPast
         while !Task.isShuttingDownGracefully {
+            // Both wait for SQLite: on a thread of their own, never on the cooperative pool.
             if Date().timeIntervalSince(pruned) >= 3600 {
-                pruned = Date()
-                do {
-                    let counts = try retention.prune(store, now: pruned)
-                    if counts.total > 0 { logger.info("pruned \(counts.total) old rows from the database") }
-                } catch {
-                    logger.error("cannot prune the database: \(error)")
+                let now = Date()
+                pruned = now
+                await BlockingWork.run("bk-oncall-prune") { [retention, store, logger] in
+                    do {
+                        let counts = try retention.prune(store, now: now)
+                        if counts.total > 0 { logger.info("pruned \(counts.total) old rows from the database") }
+                    } catch {
+                        logger.error("cannot prune the database: \(error)")
+                    }
                 }
             }
-            let next = onCall.tick(at: Date())
+            let next = await BlockingWork.run("bk-oncall-tick") { [onCall] in onCall.tick(at: Date()) }
             let wait = max(0.05, next.timeIntervalSinceNow)
             do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) } } catch { break }
         }

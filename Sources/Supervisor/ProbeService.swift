@@ -62,14 +62,14 @@ public struct ProbeService: Service {
     public func run() async throws {
         if let tunnels {
             // Before the first probes: a bridge whose tunnel is not up yet is not probed.
-            for change in monitor.tunnelsChanged(tunnels.statuses, at: Date()).changes { Self.report(change, logger: logger, onChange) }
+            await report(monitor.tunnelsChanged(tunnels.statuses, at: Date()).changes)
         }
         scheduler.start()
         if let tunnels {
             await withGracefulShutdownHandler {
                 for await _ in tunnels.changes().cancelOnGracefulShutdown() {
                     let (changes, probeNow) = monitor.tunnelsChanged(tunnels.statuses, at: Date())
-                    for change in changes { Self.report(change, logger: logger, onChange) }
+                    await report(changes)
                     for name in probeNow { scheduler.probeSoon(name) }
                 }
             } onGracefulShutdown: {}
@@ -78,6 +78,15 @@ public struct ProbeService: Service {
         }
         // Stopping waits for probes in flight (each ends within its timeout): off the cooperative pool.
         await BlockingWork.run("bridgekeeper-probes-stop") { scheduler.stop() }
+    }
+
+    /// Reports `changes` from async code: on-call records them in SQLite, so on a thread of its
+    /// own, never on the cooperative pool.
+    private func report(_ changes: [BridgeMonitor.Change]) async {
+        guard !changes.isEmpty else { return }
+        await BlockingWork.run("bk-bridge-change") { [logger, onChange] in
+            for change in changes { Self.report(change, logger: logger, onChange) }
+        }
     }
 
     private static func report(

@@ -32,7 +32,9 @@ public struct TunnelService: Service {
                         "tunnel": "\(status.name)", "state": "\(status.state.rawValue)", "prev_state": "\(previous.rawValue)",
                         "failure": "\(status.failure?.rawValue ?? "-")", "reason": "\(status.reason ?? "-")",
                     ])
-                onChange(.tunnel(status.name, from: previous, to: status.state, failure: status.failure, reason: status.reason), status.since)
+                // On-call records it in SQLite: on a thread of its own, never on the cooperative pool.
+                let change = StateChange.tunnel(status.name, from: previous, to: status.state, failure: status.failure, reason: status.reason)
+                await BlockingWork.run("bk-tunnel-change") { [onChange] in onChange(change, status.since) }
             }
         } onGracefulShutdown: {}
         // Closing sessions blocks on the tunnel threads: keep that off the cooperative pool.
