@@ -12,7 +12,8 @@ public import TunnelManager
 /// probed straight away. A tunnel that is only connecting changes no state, but until a bridge's
 /// tunnel has been seen up the bridge is not probed at all (``mayProbe(_:)``): whatever listens on
 /// its port then may be a squatter, not the bridge. A managed bridge caught listening beyond
-/// loopback is `exposed` for good (until the configuration changes).
+/// loopback is `exposed` for good (until the configuration changes). Every change of state is
+/// also published to ``changes()``, in the order it was made.
 public final class BridgeMonitor: Sendable {
     /// A bridge's change of state.
     public struct Change: Sendable, Equatable {
@@ -69,6 +70,8 @@ public final class BridgeMonitor: Sendable {
     }
 
     private let entries: Mutex<[Entry]>
+    /// Taken only inside `entries`' lock when publishing, so changes reach every stream in order.
+    private let subscribers = Mutex<[UUID: AsyncStream<Change>.Continuation]>([:])
     private let failuresToFall: Int
     private let successesToRise: Int
 
@@ -106,6 +109,31 @@ public final class BridgeMonitor: Sendable {
         entries.withLock { entries in entries.first { $0.name == name }?.tunnelUp ?? true }
     }
 
+    /// Every change of a bridge's state from now on, in order, whatever caused it (a probe, a
+    /// tunnel, a managed bridge's exposure), as `TunnelManager.changes()` gives tunnels' statuses;
+    /// but none is ever dropped (on-call must see each one) and none from before is replayed.
+    /// The stream ends at ``finishChanges()``, once what it holds has been read.
+    public func changes() -> AsyncStream<Change> {
+        let (stream, continuation) = AsyncStream<Change>.makeStream(bufferingPolicy: .unbounded)
+        let id = UUID()
+        subscribers.withLock { $0[id] = continuation }
+        continuation.onTermination = { [weak self] _ in self?.subscribers.withLock { _ = $0.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Ends every ``changes()`` stream (at shutdown, once nothing changes the states any more).
+    public func finishChanges() {
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.finish() }
+    }
+
+    /// Publishes `changes`; the caller holds `entries`' lock.
+    private func publish(_ changes: [Change]) {
+        guard !changes.isEmpty else { return }
+        subscribers.withLock { subscribers in
+            for continuation in subscribers.values { for change in changes { continuation.yield(change) } }
+        }
+    }
+
     /// Takes in one probe; returns the change it caused. While the bridge's tunnel is not up the
     /// result is kept (for its timings) but does not move the state.
     public func observe(_ result: ProbeResult, at now: Date) -> Change? {
@@ -114,9 +142,11 @@ public final class BridgeMonitor: Sendable {
             entries[index].lastProbe = result
             entries[index].lastProbeAt = now
             guard !entries[index].isBlocked else { return nil }
-            return entries[index].health.observe(result.verdict, at: now).map {
+            let change = entries[index].health.observe(result.verdict, at: now).map {
                 Change(bridge: entries[index].name, tunnel: entries[index].tunnel, transition: $0)
             }
+            publish(change.map { [$0] } ?? [])
+            return change
         }
     }
 
@@ -147,6 +177,7 @@ public final class BridgeMonitor: Sendable {
                     }
                 }
             }
+            publish(changes)
             return (changes, probeNow)
         }
     }
@@ -158,9 +189,11 @@ public final class BridgeMonitor: Sendable {
             guard let index = entries.firstIndex(where: { $0.name == bridge }) else { return nil }
             let verdict = ProbeVerdict(.exposed, reason: reason, message: "restart it bound to 127.0.0.1, then reload")
             entries[index].exposure = verdict
-            return entries[index].health.observe(verdict, at: now).map {
+            let change = entries[index].health.observe(verdict, at: now).map {
                 Change(bridge: entries[index].name, tunnel: entries[index].tunnel, transition: $0)
             }
+            publish(change.map { [$0] } ?? [])
+            return change
         }
     }
 

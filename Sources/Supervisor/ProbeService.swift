@@ -1,21 +1,19 @@
 public import BridgeProbe
 public import Config
-public import Foundation
-public import OnCall
+import Foundation
 public import Logging
 import Platform
 public import ServiceLifecycle
 public import Store
 public import TunnelManager
 
-/// Probes every bridge for the daemon's lifetime, follows the tunnels the bridges name, records
-/// each probe in the store, and hands every bridge state change to `onChange`.
+/// Probes every bridge for the daemon's lifetime, follows the tunnels the bridges name, and records
+/// each probe in the store; the states it moves are published by the monitor (``BridgeMonitor/changes()``).
 public struct ProbeService: Service {
     /// The bridges' states, for `status` and the gateway's availability.
     public let monitor: BridgeMonitor
     private let scheduler: ProbeScheduler
     private let tunnels: TunnelManager?
-    private let onChange: @Sendable (StateChange, Date) -> Void
     private let logger: Logger
 
     /// A service probing `targets`; `monitor` holds the states, `store` (if any) the probe rows.
@@ -23,8 +21,7 @@ public struct ProbeService: Service {
     /// managed bridge found listening beyond loopback is not healthy, whatever it answered).
     public init(
         targets: [ProbeTarget], monitor: BridgeMonitor, tunnels: TunnelManager?, store: Store?, logger: Logger,
-        believe: @escaping @Sendable (String) -> Bool = { _ in true },
-        onChange: @escaping @Sendable (StateChange, Date) -> Void
+        believe: @escaping @Sendable (String) -> Bool = { _ in true }
     ) {
         self.monitor = monitor
         self.tunnels = tunnels
@@ -42,9 +39,8 @@ public struct ProbeService: Service {
                 logger.debug("probe \(result.bridge): not believed, the bridge listens beyond loopback", metadata: ["bridge": "\(result.bridge)"])
                 return
             }
-            if let change = monitor.observe(result, at: now) { Self.report(change, logger: logger, onChange) }
+            _ = monitor.observe(result, at: now)
         }
-        self.onChange = onChange
         self.logger = logger
     }
 
@@ -55,22 +51,20 @@ public struct ProbeService: Service {
         monitor.apply(bridges: bridges, at: Date())
         scheduler.replace(targets: targets)
         if let tunnels {
-            for change in monitor.tunnelsChanged(tunnels.statuses, at: Date()).changes { Self.report(change, logger: logger, onChange) }
+            _ = monitor.tunnelsChanged(tunnels.statuses, at: Date())
         }
     }
 
     public func run() async throws {
         if let tunnels {
             // Before the first probes: a bridge whose tunnel is not up yet is not probed.
-            await report(monitor.tunnelsChanged(tunnels.statuses, at: Date()).changes)
+            _ = monitor.tunnelsChanged(tunnels.statuses, at: Date())
         }
         scheduler.start()
         if let tunnels {
             await withGracefulShutdownHandler {
                 for await _ in tunnels.changes().cancelOnGracefulShutdown() {
-                    let (changes, probeNow) = monitor.tunnelsChanged(tunnels.statuses, at: Date())
-                    await report(changes)
-                    for name in probeNow { scheduler.probeSoon(name) }
+                    for name in monitor.tunnelsChanged(tunnels.statuses, at: Date()).probeNow { scheduler.probeSoon(name) }
                 }
             } onGracefulShutdown: {}
         } else {
@@ -78,27 +72,5 @@ public struct ProbeService: Service {
         }
         // Stopping waits for probes in flight (each ends within its timeout): off the cooperative pool.
         await BlockingWork.run("bridgekeeper-probes-stop") { scheduler.stop() }
-    }
-
-    /// Reports `changes` from async code: on-call records them in SQLite, so on a thread of its
-    /// own, never on the cooperative pool.
-    private func report(_ changes: [BridgeMonitor.Change]) async {
-        guard !changes.isEmpty else { return }
-        await BlockingWork.run("bk-bridge-change") { [logger, onChange] in
-            for change in changes { Self.report(change, logger: logger, onChange) }
-        }
-    }
-
-    private static func report(
-        _ change: BridgeMonitor.Change, logger: Logger, _ onChange: @Sendable (StateChange, Date) -> Void
-    ) {
-        let transition = change.transition
-        logger.info(
-            "bridge \(change.bridge): \(transition.to.rawValue)",
-            metadata: [
-                "bridge": "\(change.bridge)", "state": "\(transition.to.rawValue)", "prev_state": "\(transition.from.rawValue)",
-                "reason": "\(transition.reason)",
-            ])
-        onChange(change.stateChange, transition.at)
     }
 }

@@ -89,11 +89,11 @@ struct RunCommand: AsyncParsableCommand {
             publishStatus()
         }
         let managed = ManagedBridgeService(bridges: configuration.managedBridges, logger: logger) { bridge, reason in
-            if let change = monitor.exposed(bridge, reason: reason, at: Date()) { onChange(change.stateChange, change.transition.at) }
+            _ = monitor.exposed(bridge, reason: reason, at: Date())
         }
         let probes = ProbeService(
             targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
-            believe: managed.listensOnlyOnLoopback, onChange: onChange)
+            believe: managed.listensOnlyOnLoopback)
         // Without [gateway] (a bridge host) no gateway runs and nothing but the control endpoint listens.
         let gateway = settings.gateway.map { gatewayConfiguration in
             let ledger = LedgerWriter(store: store, logger: logger)
@@ -118,6 +118,8 @@ struct RunCommand: AsyncParsableCommand {
         let services: [(String, any Service)] = [
             ("supervision loop", SupervisorService(configuration: configuration, logger: logger, heartbeat: heartbeat, cycle: cycle, onCycle: publishStatus)),
             ("on-call service", OnCallService(onCall: onCall, sender: sender, store: store, logger: logger)),
+            // After on-call and before all that moves bridge states: shutdown runs in reverse order.
+            ("bridge changes", BridgeChangeService(monitor: monitor, logger: logger, onChange: onChange)),
             ("tunnel service", TunnelService(manager: tunnels, logger: logger, onChange: onChange)),
             ("managed bridges", managed),
             ("probes", probes),

@@ -46,6 +46,24 @@ struct BridgeMonitorTests {
         ProbeResult(bridge: bridge, verdict: ProbeVerdict(state, reason: state.rawValue), timings: PhaseTimings(totalMs: 1.5))
     }
 
+    @Test("changes(): every change a probe, a tunnel or an exposure made since, in order, none before; finishChanges() ends the stream")
+    func changesStream() async throws {
+        let configuration = try Configuration.parse(Self.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        _ = monitor.observe(Self.result("ollama", .live), at: at(1))
+        let stream = monitor.changes()
+        var made: [BridgeMonitor.Change] = []
+        made += monitor.observe(Self.result("codex", .live), at: at(2)).map { [$0] } ?? []
+        made += monitor.tunnelsChanged([Self.tunnel(.down, failure: .disconnected)], at: at(3)).changes
+        _ = monitor.observe(Self.result("codex", .live), at: at(4))  // ignored while the tunnel is down: no change
+        made += monitor.exposed("ollama", reason: "listens on 0.0.0.0:11434", at: at(5)).map { [$0] } ?? []
+        monitor.finishChanges()
+        #expect(made.map(\.transition.to) == [.live, .tunnelDown, .exposed])
+        var published: [BridgeMonitor.Change] = []
+        for await change in stream { published.append(change) }
+        #expect(published == made)
+    }
+
     @Test("a bridge on a tunnel that goes down is tunnel_down at once, ignores probes meanwhile, and is re-probed when it is back")
     func followsTunnel() throws {
         let configuration = try Configuration.parse(Self.config, source: "t.toml")
