@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 public import Logging
 import NIOCore
+import Platform
 import Translation
 public import ServiceLifecycle
 public import Store
@@ -114,8 +115,17 @@ public struct GatewayService: Service {
             try await application.run()
         } catch {
             try? await client.shutdown()
+            await closeLedger()
             throw error
         }
         try await client.shutdown()
+        await closeLedger()
+    }
+
+    /// Writes the ledger's last rows once no request is served any more, so every request
+    /// answered before shutdown has its row; the writes wait for SQLite, off the cooperative pool.
+    private func closeLedger() async {
+        guard let ledger else { return }
+        await BlockingWork.run("bk-ledger-close") { ledger.close() }
     }
 }

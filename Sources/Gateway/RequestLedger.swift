@@ -4,4 +4,6 @@ public import Store
 public protocol RequestLedger: Sendable {
     /// Records a finished request (never blocks on the database).
     func record(_ entry: RequestRecord)
+    /// Writes every row recorded so far and stops; blocks until they are written.
+    func close()
 }

@@ -95,19 +95,18 @@ struct RunCommand: AsyncParsableCommand {
             targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
             believe: managed.listensOnlyOnLoopback)
         // Without [gateway] (a bridge host) no gateway runs and nothing but the control endpoint listens.
+        // The gateway owns its ledger writer and closes it when it stops serving.
         let gateway = settings.gateway.map { gatewayConfiguration in
-            let ledger = LedgerWriter(store: store, logger: logger)
-            let service = GatewayService(
-                configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: ledger,
+            GatewayService(
+                configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: LedgerWriter(store: store, logger: logger),
                 dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
                 logger: logger, onListening: { _ in readiness.ready("gateway") })
-            return (service: service, ledger: ledger)
         }
         let control = ControlServer.application(
             address: settings.controlAddress, logger: logger, onListening: { _ in readiness.ready("control") }, report: statusReport)
         let reloader = Reloader(
             source: .init(config: options.config, policy: options.policy), settings: settings,
-            targets: .init(tunnels: tunnels, probes: probes, gateway: gateway?.service), notifier: notifier, logger: logger,
+            targets: .init(tunnels: tunnels, probes: probes, gateway: gateway), notifier: notifier, logger: logger,
             status: { statusReport().systemdStatus })
         // The supervision loop beats at least twice per watchdog ping, so a healthy loop never misses one.
         let cycle = min(Duration.seconds(1), (watchdogTimeout ?? .seconds(4)) / 4)
@@ -123,7 +122,7 @@ struct RunCommand: AsyncParsableCommand {
             ("tunnel service", TunnelService(manager: tunnels, logger: logger, onChange: onChange)),
             ("managed bridges", managed),
             ("probes", probes),
-        ] + (gateway.map { [("gateway", $0.service)] } ?? []) + [
+        ] + (gateway.map { [("gateway", $0)] } ?? []) + [
             ("control endpoint", control),
             ("reload handler", ReloadService(reload: reloader.reload)),
             // Last: graceful shutdown reaches services in reverse order, so STOPPING=1 goes first.
@@ -135,7 +134,6 @@ struct RunCommand: AsyncParsableCommand {
             configuration: .init(
                 services: services.map { .init(service: CriticalService($1, name: $0, failure: failure)) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: lifecycleLogger))
-        defer { gateway?.ledger.close() }  // every request answered before shutdown has its row
         do {
             try await group.run()
         } catch {
