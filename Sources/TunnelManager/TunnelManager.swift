@@ -37,10 +37,10 @@ public final class TunnelManager: Sendable {
         var runners: [String: Runner] = [:]
         var phase = Phase.prepared
 
-        /// Removes a tunnel's runner, stopping it if it was started (blocks until it has).
-        mutating func stop(_ name: String) {
-            guard let runner = runners.removeValue(forKey: name), phase == .started else { return }
-            runner.shutdown()
+        /// Removes a tunnel's runner; returns it if it was started and so must be shut down.
+        mutating func remove(_ name: String) -> Runner? {
+            guard let runner = runners.removeValue(forKey: name), phase == .started else { return nil }
+            return runner
         }
     }
 
@@ -59,8 +59,10 @@ public final class TunnelManager: Sendable {
         public init() {}
     }
 
-    /// The tunnels and their runners; the lock also makes apply and shutdown take turns.
+    /// The tunnels and their runners, never locked while a runner's thread is waited for.
     private let state = Mutex(State())
+    /// Makes apply and shutdown take turns; held while they wait for runners' threads.
+    private let turns = Mutex(())
     private let board = StatusBoard()
     private let logger: Logger
     private let procRoot: String
@@ -97,34 +99,44 @@ public final class TunnelManager: Sendable {
     /// while stopping (call it off the cooperative pool). After ``shutdown()`` it does nothing.
     @discardableResult
     public func apply(_ specs: [TunnelSpec]) -> Changes {
-        state.withLock { state in
+        turns.withLock { _ in
             var changes = Changes()
-            guard state.phase != .stopped else { return changes }
+            var stopping: [Runner] = []
             let wanted = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-            for old in state.specs {
-                guard let new = wanted[old.name] else {
-                    state.stop(old.name)
-                    changes.removed.append(old.name)
-                    continue
+            let proceed = state.withLock { state in
+                guard state.phase != .stopped else { return false }
+                for old in state.specs {
+                    guard let new = wanted[old.name] else {
+                        stopping += state.remove(old.name).map { [$0] } ?? []
+                        changes.removed.append(old.name)
+                        continue
+                    }
+                    if new == old {
+                        changes.kept.append(old.name)
+                    } else {
+                        stopping += state.remove(old.name).map { [$0] } ?? []
+                        changes.restarted.append(old.name)
+                    }
                 }
-                if new == old {
-                    changes.kept.append(old.name)
-                } else {
-                    state.stop(old.name)
-                    changes.restarted.append(old.name)
+                return true
+            }
+            guard proceed else { return changes }
+            // A restarted tunnel's old runner is gone (its port free, its last status written)
+            // before the new one starts.
+            for runner in stopping { runner.shutdown() }
+            state.withLock { state in
+                let known = Set(state.specs.map(\.name))
+                state.specs = []
+                for spec in specs where !state.specs.contains(where: { $0.name == spec.name }) {
+                    state.specs.append(spec)
+                    guard state.runners[spec.name] == nil else { continue }
+                    if !known.contains(spec.name) { changes.added.append(spec.name) }
+                    let runner = makeRunner(spec)
+                    state.runners[spec.name] = runner
+                    if state.phase == .started { runner.start() }
                 }
+                board.keep(state.specs.map(\.name))
             }
-            let known = Set(state.specs.map(\.name))
-            state.specs = []
-            for spec in specs where !state.specs.contains(where: { $0.name == spec.name }) {
-                state.specs.append(spec)
-                guard state.runners[spec.name] == nil else { continue }
-                if !known.contains(spec.name) { changes.added.append(spec.name) }
-                let runner = makeRunner(spec)
-                state.runners[spec.name] = runner
-                if state.phase == .started { runner.start() }
-            }
-            board.keep(state.specs.map(\.name))
             return changes
         }
     }
@@ -132,9 +144,12 @@ public final class TunnelManager: Sendable {
     /// Stops every tunnel (closing sessions and listeners) and ends the change streams. Blocks
     /// until the threads have finished. Later calls do nothing.
     public func shutdown() {
-        state.withLock { state in
-            for spec in state.specs { state.stop(spec.name) }
-            state.phase = .stopped
+        turns.withLock { _ in
+            let stopping = state.withLock { state in
+                defer { state.phase = .stopped }
+                return state.specs.compactMap { state.remove($0.name) }
+            }
+            for runner in stopping { runner.shutdown() }
         }
         board.finish()
     }
