@@ -136,53 +136,48 @@ public final class ManagedBridge: Sendable {
         done.signal()
     }
 
-    /// The delay before the next start after a failure at `now`: "equal jitter", uniform over the
-    /// upper half of the backoff's ceiling, so it never collapses to nothing and grows with each
-    /// failure until the cap; a run longer than the backoff's `resetAfter` starts the sequence over.
-    @_spi(Testing)
-    public static func restartDelay(
-        _ backoff: inout Backoff, failedAt now: ContinuousClock.Instant, using random: inout some RandomNumberGenerator
-    ) -> Duration {
-        let drawn = backoff.failed(at: now, using: &random)
-        let ceiling = backoff.ceiling(attempt: backoff.attempt - 1)
-        return ceiling / 2 + drawn / 2
-    }
-
     // MARK: The bridge's thread
 
+    /// Carries out the lifecycle's actions until it finishes.
     private func run() {
-        var backoff = self.backoff
+        var lifecycle = ManagedBridgeLifecycle(backoff: backoff)
         var random = SystemRandomNumberGenerator()
-        while !wake.isStopped {
-            publish(.starting)
-            let lastExit: String
-            do {
-                let process = try BridgeProcess(command: command, environment: environment, logger: logger)
-                backoff.succeeded(at: process.startedAt)
-                publish(.running(pid: process.pid))
-                logger.notice("bridge process started", metadata: ["pid": "\(process.pid)"])
+        var running: BridgeProcess?
+        var action = lifecycle.handle(.begin, random: &random)
+        while true {
+            if lifecycle.state != state { publish(lifecycle.state) }
+            switch action {
+            case .start where wake.isStopped:
+                action = lifecycle.handle(.stopRequested, random: &random)
+            case .start:
+                do {
+                    let process = try BridgeProcess(command: command, environment: environment, logger: logger)
+                    running = process
+                    logger.notice("bridge process started", metadata: ["pid": "\(process.pid)"])
+                    action = lifecycle.handle(.began(pid: process.pid, at: process.startedAt), random: &random)
+                } catch {
+                    action = lifecycle.handle(.couldNotStart(error.message, at: .now), random: &random)
+                }
+            case .supervise:
+                guard let process = running.take() else { preconditionFailure("supervise before a start") }
                 switch supervise(process) {
                 case .ended(let how):
-                    lastExit = how
+                    action = lifecycle.handle(.ended(how, at: .now), random: &random)
                 case .exposed(let reason):
                     logger.critical("bridge exposed: \(reason)")
-                    publish(.exposed(reason: reason))
-                    return
+                    action = lifecycle.handle(.exposed(reason), random: &random)
                 case .stopped:
-                    publish(.stopped)
-                    return
+                    action = lifecycle.handle(.stopRequested, random: &random)
                 }
-            } catch {
-                lastExit = error.message
+            case .wait(let until):
+                if case .backoff(_, let lastExit) = lifecycle.state {
+                    logger.warning("bridge process \(lastExit); restarting in \(until - .now)")
+                }
+                action = lifecycle.handle(wake.sleep(until - .now) ? .stopRequested : .backoffOver, random: &random)
+            case .finish:
+                return
             }
-            let now = ContinuousClock.now
-            let until = now + Self.restartDelay(&backoff, failedAt: now, using: &random)
-            logger.warning(
-                "bridge process \(lastExit); restarting in \(until - now)", metadata: ["attempt": "\(backoff.attempt)"])
-            publish(.backoff(until: until, lastExit: lastExit))
-            if wake.sleep(until - .now) { break }
         }
-        publish(.stopped)
     }
 
     /// Watches one run of the command until it ends, is found exposed, or a stop is requested.
