@@ -72,12 +72,43 @@ public struct GatewayService: Service {
     }
 
     public func run() async throws {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.clientConfiguration(configuration))
+        let (router, refusals) = router(client: client)
+        let onListening = onListening
+        let limits = GuardedServer.Limits(
+            requestTimeout: configuration.requestTimeout, idleTimeout: configuration.clientIdleTimeout,
+            maxConnections: configuration.maxConnections, maxHeaderBytes: configuration.maxHeaderBytes)
+        let application = Application(
+            router: router,
+            server: GuardedServer.http1(limits, refused: refusals.refuse),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        do {
+            try await application.run()
+        } catch {
+            try? await client.shutdown()
+            await closeLedger()
+            throw error
+        }
+        try await client.shutdown()
+        await closeLedger()
+    }
+
+    /// How the gateway talks to bridges: its timeouts, up to 64 connections per bridge, bodies
+    /// passed on as they come (no decompression), no redirects.
+    static func clientConfiguration(_ configuration: GatewayConfiguration) -> HTTPClient.Configuration {
         var clientConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: GuardedServer.timeAmount(configuration.connectTimeout), read: GuardedServer.timeAmount(configuration.readTimeout)))
         clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        return clientConfiguration
+    }
+
+    /// The gateway's middleware and routes, sending to bridges through `client`: what `run()`
+    /// serves behind its connection guards, and what the tests drive in-process.
+    func router(client: HTTPClient) -> (router: Router<GatewayRequestContext>, refusals: RefusalCounter) {
         let upstream = UpstreamRouter(availability: availability, breakers: BreakerBoard(), client: client)
         let metrics = GatewayMetrics()
         let refusals = RefusalCounter(registry: metrics.registry, logger: logger)
@@ -101,25 +132,7 @@ public struct GatewayService: Service {
         }
         v1.post("messages/count_tokens", use: countTokens.handle)
         DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
-        let onListening = onListening
-        let limits = GuardedServer.Limits(
-            requestTimeout: configuration.requestTimeout, idleTimeout: configuration.clientIdleTimeout,
-            maxConnections: configuration.maxConnections, maxHeaderBytes: configuration.maxHeaderBytes)
-        let application = Application(
-            router: router,
-            server: GuardedServer.http1(limits, refused: refusals.refuse),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        do {
-            try await application.run()
-        } catch {
-            try? await client.shutdown()
-            await closeLedger()
-            throw error
-        }
-        try await client.shutdown()
-        await closeLedger()
+        return (router, refusals)
     }
 
     /// Writes the ledger's last rows once no request is served any more, so every request
