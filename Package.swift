@@ -50,9 +50,11 @@ let package = Package(
         ),
         // The one database (system SQLite through GRDB): probe results, transitions, incidents, outbox.
         .target(name: "Store", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        // HTTP through libcurl, with phase timings: probes, webhooks and the control client.
+        .target(name: "CurlHTTP", dependencies: ["Platform", "CCurl"], swiftSettings: swiftSettings),
         .target(
             name: "BridgeProbe",
-            dependencies: ["Policy", "Platform", "CCurl"],
+            dependencies: ["Policy", "Platform", "CurlHTTP"],
             swiftSettings: swiftSettings
         ),
         // Pure translation between the OpenAI chat, OpenAI Responses and Anthropic Messages dialects:
@@ -104,7 +106,7 @@ let package = Package(
         .target(
             name: "OnCall",
             dependencies: [
-                "Platform", "Store", "Systemd", "BridgeProbe", "TunnelManager",
+                "Platform", "Store", "Systemd", "BridgeProbe", "CurlHTTP", "TunnelManager",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -123,7 +125,7 @@ let package = Package(
         .target(
             name: "Supervisor",
             dependencies: [
-                "Config", "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Systemd", "OnCall",
+                "Config", "TOML", "Policy", "Platform", "Store", "TunnelManager", "BridgeProbe", "CurlHTTP", "Gateway", "Systemd", "OnCall",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -147,7 +149,7 @@ let package = Package(
         .executableTarget(
             name: "bridgekeeper",
             dependencies: [
-                "Config", "Supervisor", "Systemd", "ManagedBridges", "OnCall", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "Gateway", "Demo",
+                "Config", "Supervisor", "Systemd", "ManagedBridges", "OnCall", "Policy", "Platform", "TOML", "Store", "TunnelManager", "BridgeProbe", "CurlHTTP", "Gateway", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,11 +181,12 @@ let package = Package(
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SupervisorTests", dependencies: ["Supervisor", "Config", "BridgeProbe", "TunnelManager"],
+            name: "SupervisorTests", dependencies: ["Supervisor", "Config", "BridgeProbe", "CurlHTTP", "TunnelManager"],
             swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "BridgeProbeTests", dependencies: ["BridgeProbe", "CurlHTTP", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TranslationTests", dependencies: ["Translation"], exclude: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",

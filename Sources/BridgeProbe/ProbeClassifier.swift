@@ -1,3 +1,4 @@
+public import CurlHTTP
 import Foundation
 
 /// Turns an ``HTTPOutcome`` into a ``ProbeVerdict``. Pure.

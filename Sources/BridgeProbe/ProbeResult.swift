@@ -1,3 +1,4 @@
+public import CurlHTTP
 /// One probe's verdict and phase timings.
 public struct ProbeResult: Sendable, Equatable {
     /// The bridge probed.

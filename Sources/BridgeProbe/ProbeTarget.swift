@@ -1,3 +1,4 @@
+public import CurlHTTP
 /// One bridge to probe: where, how often, how patiently.
 public struct ProbeTarget: Sendable, Equatable {
     /// The bridge's name.

@@ -1,4 +1,4 @@
-import BridgeProbe
+import CurlHTTP
 public import Foundation
 public import Logging
 import Platform

@@ -1,3 +1,4 @@
+import CurlHTTP
 import BridgeProbe
 import Foundation
 import Store

@@ -1,3 +1,4 @@
+import CurlHTTP
 public import BridgeProbe
 public import Config
 import Foundation

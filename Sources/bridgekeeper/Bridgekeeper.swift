@@ -1,6 +1,6 @@
 import ArgumentParser
-import BridgeProbe
 import Config
+import CurlHTTP
 import TunnelManager
 
 @main

@@ -1,4 +1,5 @@
 import BridgeProbe
+import CurlHTTP
 import Foundation
 import Testing
 import TestSupport

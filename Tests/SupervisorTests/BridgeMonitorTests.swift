@@ -1,4 +1,5 @@
 import BridgeProbe
+import CurlHTTP
 import Config
 import Foundation
 import Supervisor

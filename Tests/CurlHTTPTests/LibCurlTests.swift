@@ -1,4 +1,4 @@
-import BridgeProbe
+import CurlHTTP
 import Foundation
 import Testing
 
