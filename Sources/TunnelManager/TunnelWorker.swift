@@ -5,20 +5,10 @@ import Policy
 import Synchronization
 
 /// Holds one reverse or local tunnel on a dedicated thread: connect, verify, authenticate,
-/// forward, and on failure wait as the failure class says (backoff, or until a person acts).
+/// forward, and on failure wait as ``TunnelRetry`` says (backoff, or until a person acts).
 final class TunnelWorker: Sendable {
     /// How long connect + handshake + authentication may take.
     static let connectTimeout: Duration = .seconds(15)
-    /// How long before retrying failures a person may have fixed without bridgekeeper noticing.
-    static func retryAfter(_ failure: FailureClass) -> Duration? {
-        switch failure {
-        case .forwardRefused: .seconds(300)
-        case .exposed: .seconds(900)
-        case .hostkeyUnknown, .hostkeyMismatch, .authFailed, .hijacked: nil
-        case .proxyFailed, .connectFailed, .remotePortBusy, .stalled, .disconnected: nil
-        }
-    }
-
     let spec: TunnelSpec
     private let logger: Logger
     private let stop = StopSignal()
@@ -48,8 +38,7 @@ final class TunnelWorker: Sendable {
     }
 
     private func main() {
-        var backoff = Backoff()
-        var refusals = ForwardRefusals()
+        var retry = TunnelRetry()
         var random = SystemRandomNumberGenerator()
         var lastFailure: FailureClass?
         var carried: (in: UInt64, out: UInt64) = (0, 0)
@@ -57,20 +46,15 @@ final class TunnelWorker: Sendable {
             board.update(spec.name) { $0.enter(.connecting, failure: nil, reason: nil) }
             let filesBefore = watchedFiles()
             do {
-                try hold(backoff: &backoff, refusals: &refusals, carried: &carried)
+                try hold(retry: &retry, carried: &carried)
             } catch is StopRequested {
                 break
             } catch {
-                let failure = refusals.judge(error as? TunnelFailure ?? TunnelFailure(.disconnected, "\(error)"))
-                let wait: Duration?
-                if failure.failure.needsPerson {
-                    wait = Self.retryAfter(failure.failure)
-                } else {
-                    wait = backoff.failed(at: .now, using: &random)
-                }
+                let (failure, wait) = retry.failed(
+                    error as? TunnelFailure ?? TunnelFailure(.disconnected, "\(error)"), at: .now, using: &random)
                 board.update(spec.name) {
                     $0.enter(failure.failure.state, failure: failure.failure, reason: failure.reason)
-                    $0.retryAt = wait.map { Date() + $0.timeInterval }
+                    $0.retryAt = wait.longest.map { Date() + $0.timeInterval }
                 }
                 let message: Logger.Message = "tunnel \(failure.failure.state.rawValue): \(UntrustedText.clean(failure.reason, limit: 1000))"
                 if lastFailure == failure.failure && !failure.failure.needsPerson {
@@ -79,17 +63,16 @@ final class TunnelWorker: Sendable {
                     logger.warning(message, metadata: ["failure": "\(failure.failure.rawValue)"])
                 }
                 lastFailure = failure.failure
-                if failure.failure.needsPerson {
-                    waitForPerson(atMost: wait, filesBefore: filesBefore)
-                } else if let wait {
-                    _ = stop.sleep(wait)
+                switch wait {
+                case .backoff(let delay): _ = stop.sleep(delay)
+                case .untilFixed(let limit): waitForPerson(atMost: limit, filesBefore: filesBefore)
                 }
             }
         }
     }
 
     /// One attempt: returns only by throwing.
-    private func hold(backoff: inout Backoff, refusals: inout ForwardRefusals, carried: inout (in: UInt64, out: UInt64)) throws {
+    private func hold(retry: inout TunnelRetry, carried: inout (in: UInt64, out: UInt64)) throws {
         guard let server = spec.server, let identityFile = spec.identityFile, let knownHostsFile = spec.knownHostsFile else {
             throw TunnelFailure(.authFailed, "the tunnel needs server, identity_file and known_hosts")
         }
@@ -144,8 +127,7 @@ final class TunnelWorker: Sendable {
                 "server": "\(server.user)@\(server.host):\(server.port)",
                 "forwards": "\(loop.forwards.map { "\($0.listen)→\($0.target ?? "-")" }.joined(separator: ","))",
             ])
-        backoff.succeeded(at: .now)
-        refusals.up(spec.forwards.map(\.listen))
+        retry.up(spec.forwards.map(\.listen), at: .now)
         let before = carried
         defer {
             carried = (before.in + loop.bytesIn, before.out + loop.bytesOut)

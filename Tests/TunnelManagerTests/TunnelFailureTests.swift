@@ -3,7 +3,9 @@ import Testing
 import TestSupport
 import TunnelManager
 
-/// Failures that need a person end in `failed` with the right class, and are not retried in a loop.
+/// Failures that need a person end in `failed` with the right class, and wait for the person: no
+/// timer retries them (``TunnelRetryTests`` shows the decision), a change to a file the person
+/// would edit does.
 @Suite("Tunnel failures a person must fix", .serialized)
 struct TunnelFailureTests {
     /// Connections the server has seen so far.
@@ -11,7 +13,8 @@ struct TunnelFailureTests {
         sshd.log.components(separatedBy: "Connection from 127.0.0.1").count - 1
     }
 
-    /// Runs one tunnel until it settles in `failed`, then checks that no retry follows.
+    /// Runs one tunnel until it settles in `failed`, then touches its known_hosts as a person fixing
+    /// it would and checks that exactly one more attempt follows, failing the same way.
     func expectFailed(
         _ sshd: TestSSHD, _ spec: TunnelSpec, _ failure: FailureClass, mentioning text: String, connections expected: Int = 1
     ) throws {
@@ -23,9 +26,24 @@ struct TunnelFailureTests {
         #expect(status.state == .failed)
         #expect(status.reason?.contains(text) == true, "reason: \(status.reason ?? "")")
         #expect(status.retryAt == nil)
-        Thread.sleep(forTimeInterval: 2.5)
-        #expect(manager.statuses[0].failure == failure)
-        #expect(Self.connections(sshd) - before == expected, "the server saw \(Self.connections(sshd) - before) connections")
+        try Wait.until("\(expected) connection(s)", timeout: .seconds(10), lastSeen: { "\(Self.connections(sshd) - before)" }) {
+            Self.connections(sshd) - before == expected
+        }
+
+        let log = StatusLog(manager)
+        let knownHosts = try #require(spec.knownHostsFile)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: knownHosts)
+        try Wait.until("the same failure after a retry", timeout: .seconds(20), lastSeen: { "\(log.statuses.map(\.state))" }) {
+            let seen = log.statuses
+            guard let retried = seen.firstIndex(where: { $0.state == .connecting }) else { return false }
+            return seen[retried...].contains { $0.failure == failure }
+        }
+        try Wait.until("\(2 * expected) connection(s) in all", timeout: .seconds(10), lastSeen: { "\(Self.connections(sshd) - before)" }) {
+            Self.connections(sshd) - before == 2 * expected
+        }
+        let states = log.statuses.map(\.state)
+        let attempts = zip(states.dropFirst(), states).filter { $0 == .connecting && $1 != .connecting }.count
+        #expect(attempts == 1, "retried more than once: \(states)")
     }
 
     @Test("an unknown host key is hostkey_unknown and names the offered fingerprint")
@@ -83,10 +101,9 @@ struct TunnelFailureTests {
         #expect(status.reason?.contains("GatewayPorts") == true)
         #expect(status.retryAt != nil)
         try Wait.until("the wildcard listener to go", timeout: .seconds(5)) { sshd.listeners(port: port).isEmpty }
-        Thread.sleep(forTimeInterval: 2.5)
-        #expect(sshd.listeners(port: port).isEmpty)
+        // It waits 900 s (TunnelRetryTests) or for a fix before trying again.
         #expect(manager.statuses[0].state == .exposed)
-        #expect(Self.connections(sshd) - before == 1)
+        try Wait.until("one connection", timeout: .seconds(10)) { Self.connections(sshd) - before == 1 }
     }
 
     @Test("a forward the server forbids from the start is forward_refused at once, retried after 5 minutes")
