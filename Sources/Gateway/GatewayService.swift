@@ -87,12 +87,12 @@ public struct GatewayService: Service {
         do {
             try await application.run()
         } catch {
-            try? await client.shutdown()
             await closeLedger()
+            try? await client.shutdown()
             throw error
         }
-        try await client.shutdown()
         await closeLedger()
+        try await client.shutdown()
     }
 
     /// How the gateway talks to bridges: its timeouts, up to 64 connections per bridge, bodies

@@ -143,7 +143,7 @@ public final class ManagedBridge: Sendable {
         var lifecycle = ManagedBridgeLifecycle(backoff: backoff)
         var random = SystemRandomNumberGenerator()
         var running: BridgeProcess?
-        var action = lifecycle.handle(.begin, random: &random)
+        var action = lifecycle.handle(wake.isStopped ? .stopRequested : .begin, random: &random)
         while true {
             if lifecycle.state != state { publish(lifecycle.state) }
             switch action {
@@ -171,9 +171,10 @@ public final class ManagedBridge: Sendable {
                 }
             case .wait(let until):
                 if case .backoff(_, let lastExit) = lifecycle.state {
-                    logger.warning("bridge process \(lastExit); restarting in \(until - .now)")
+                    logger.warning("bridge process \(lastExit); restarting in \(until - .now)", metadata: ["attempt": "\(lifecycle.attempt)"])
                 }
-                action = lifecycle.handle(wake.sleep(until - .now) ? .stopRequested : .backoffOver, random: &random)
+                let stopped = wake.sleep(until - .now) || wake.isStopped
+                action = lifecycle.handle(stopped ? .stopRequested : .backoffOver, random: &random)
             case .finish:
                 return
             }

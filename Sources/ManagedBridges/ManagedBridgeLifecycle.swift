@@ -39,6 +39,9 @@ public struct ManagedBridgeLifecycle: Sendable {
     public private(set) var state: ManagedBridgeState = .stopped
     private var backoff: Backoff
 
+    /// Failures in a row so far (the backoff's attempt).
+    public var attempt: Int { backoff.attempt }
+
     /// A lifecycle whose restarts follow `backoff`.
     public init(backoff: Backoff) {
         self.backoff = backoff

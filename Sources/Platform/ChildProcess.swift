@@ -23,15 +23,21 @@ public final class ChildProcess: Sendable {
     public let pid: pid_t
     /// The file its stdout and stderr go to.
     public let logPath: String
+    /// `NAME=value` in the environment of everything it starts, if given: how ``stop(grace:)``
+    /// finds a process that left both its group and its tree (a dead sshd's session processes,
+    /// reparented to init).
+    public let marker: String?
     private let ended = Mutex<String?>(nil)
 
-    /// Spawns `arguments` with `environment` (nil: this process's whole environment).
-    /// `executable` is the program's path, `arguments[0]` by default.
+    /// Spawns `arguments` with `environment` (nil: this process's whole environment), which holds
+    /// `marker` when one is given. `executable` is the program's path, `arguments[0]` by default.
     public init(
-        name: String, arguments: [String], executable: String? = nil, environment: ChildEnvironment? = nil, logPath: String
+        name: String, arguments: [String], executable: String? = nil, environment: ChildEnvironment? = nil, marker: String? = nil,
+        logPath: String
     ) throws(StartFailure) {
         self.name = name
         self.logPath = logPath
+        self.marker = marker
         guard let program = executable ?? arguments.first else { throw StartFailure(description: "cannot start \(name): no program") }
         do {
             pid = try ProcessGroupSpawn.spawn(
@@ -53,15 +59,19 @@ public final class ChildProcess: Sendable {
     public var isRunning: Bool { ending == nil }
 
     /// Waits for it to end (for short-lived helpers such as `ssh-keygen`) and says how it ended.
+    /// The wait holds no lock: ``stop(grace:)`` from another thread still reaches it.
     public func waitForExit() -> String {
-        ended.withLock { ending in
-            if ending == nil { ending = ChildExit.reap(pid, blocking: true) }
+        if let ending { return ending }
+        let reaped = ChildExit.reap(pid, blocking: true)
+        return ended.withLock { ending in
+            // Someone else may have reaped it meanwhile (then this wait saw ECHILD): theirs counts.
+            if ending == nil { ending = reaped }
             return ending ?? ""
         }
     }
 
     /// The live processes of its tree other than itself: its group and every descendant.
-    public var descendants: [pid_t] { Self.liveTree(of: pid).filter { $0 != pid } }
+    public var descendants: [pid_t] { liveTree().filter { $0 != pid } }
 
     /// Sends SIGTERM to its process tree — its process group, and every descendant, including
     /// those that started a session of their own — and waits up to `grace` for all of them to go,
@@ -69,14 +79,14 @@ public final class ChildProcess: Sendable {
     /// unkillable process can cause). Safe to call again.
     public func stop(grace: Duration) {
         // Descendants outside the group are found by their parent, so look while the leader lives.
-        var tree = Set(Self.liveTree(of: pid))
+        var tree = Set(liveTree())
         if isRunning { tree.insert(pid) }
         guard !tree.isEmpty else { return }
         kill(-pid, SIGTERM)
         for member in tree { kill(member, SIGTERM) }
         if !waitForTree(tree, until: .now + grace) {
             kill(-pid, SIGKILL)
-            for member in tree.union(Self.liveTree(of: pid)) where Self.isLive(member) { kill(member, SIGKILL) }
+            for member in tree.union(liveTree()) where Self.isLive(member) { kill(member, SIGKILL) }
             _ = waitForTree(tree, until: .now + .seconds(5))
         }
     }
@@ -95,15 +105,16 @@ public final class ChildProcess: Sendable {
     private func waitForTree(_ tree: Set<pid_t>, until deadline: ContinuousClock.Instant) -> Bool {
         while true {
             _ = isRunning
-            if !tree.contains(where: Self.isLive) && Self.liveTree(of: pid).isEmpty { return true }
+            if !tree.contains(where: Self.isLive) && liveTree().isEmpty { return true }
             if ContinuousClock.now >= deadline { return false }
             Thread.sleep(forTimeInterval: 0.02)
         }
     }
 
-    /// The live members of `leader`'s process group and their descendants.
-    private static func liveTree(of leader: pid_t) -> [pid_t] {
-        ProcessTree.members(procRoot: "/proc", leader: leader).filter(\.isLive).map(\.pid)
+    /// The live members of its process group, the processes carrying its marker, and their
+    /// descendants.
+    private func liveTree() -> [pid_t] {
+        ProcessTree.members(procRoot: "/proc", leader: pid, marker: marker).filter(\.isLive).map(\.pid)
     }
 
     /// Whether `pid` exists and is not a zombie.

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-public import Platform
+import Platform
 import Synchronization
 
 /// A private OpenSSH `sshd` on a loopback port: the demo's stand-in for the gateway host's sshd,
@@ -65,6 +65,8 @@ public final class PrivateSSHD: Sendable {
     /// The user to log in as: whoever runs this process.
     public let user: String
     private let process = Mutex<ChildProcess?>(nil)
+    /// Makes start and stop take turns; held while they wait for sshd.
+    private let turns = Mutex(())
 
     /// Generates the keys and writes `authorized_keys` and `sshd_config`; does not start sshd.
     public init(_ configuration: Configuration) throws(Failure) {
@@ -141,33 +143,47 @@ public final class PrivateSSHD: Sendable {
     /// Starts `sshd -D -e` and waits up to `timeout` until 127.0.0.1:``port`` answers with an SSH
     /// banner. Does nothing while it runs.
     public func start(timeout: Duration = .seconds(10)) throws(Failure) {
-        if pid != nil { return }
-        stop(grace: .zero)  // tidy up after a daemon that died on its own
-        let sshd: ChildProcess
-        do {
-            sshd = try ChildProcess(name: "sshd", arguments: [Self.executable, "-D", "-e", "-f", configPath], logPath: logPath)
-        } catch {
-            throw Failure(error.description)
-        }
-        process.withLock { $0 = sshd }
-        let deadline = ContinuousClock.now + timeout
-        while LoopbackPort.greeting(port, timeout: .seconds(2))?.starts(with: Array("SSH-".utf8)) != true {
-            if let ending = sshd.ending {
-                throw Failure("sshd \(ending) before listening on 127.0.0.1:\(port):\n\(sshd.logTail())")
+        try turns.withLock { _ throws(Failure) in
+            if pid != nil { return }
+            stopInTurn(grace: .zero)  // tidy up after a daemon that died on its own
+            let marker = "\(Self.markerName)=\(getpid()):\(port)"
+            let sshd: ChildProcess
+            do {
+                sshd = try ChildProcess(
+                    name: "sshd", arguments: [Self.executable, "-D", "-e", "-f", configPath],
+                    environment: .ofThisProcess(adding: [Self.markerName: "\(getpid()):\(port)"]), marker: marker, logPath: logPath)
+            } catch {
+                throw Failure("\(error)")
             }
-            guard ContinuousClock.now < deadline else {
-                stop(grace: .zero)
-                throw Failure("sshd did not accept connections on 127.0.0.1:\(port) within \(timeout):\n\(sshd.logTail())")
+            process.withLock { $0 = sshd }
+            let deadline = ContinuousClock.now + timeout
+            // A banner counts only while our sshd runs: another one may hold the port it lost.
+            while LoopbackPort.greeting(port, timeout: .seconds(2))?.starts(with: Array("SSH-".utf8)) != true || !sshd.isRunning {
+                if let ending = sshd.ending {
+                    throw Failure("sshd \(ending) before listening on 127.0.0.1:\(port):\n\(sshd.logTail())")
+                }
+                guard ContinuousClock.now < deadline else {
+                    stopInTurn(grace: .zero)
+                    throw Failure("sshd did not accept connections on 127.0.0.1:\(port) within \(timeout):\n\(sshd.logTail())")
+                }
+                Thread.sleep(forTimeInterval: 0.05)
             }
-            Thread.sleep(forTimeInterval: 0.05)
         }
     }
 
     /// Ends the listener and every session process it forked: SIGTERM, then SIGKILL after `grace`.
     /// Returns once they are gone. Does nothing when nothing runs.
     public func stop(grace: Duration = .seconds(3)) {
+        turns.withLock { _ in stopInTurn(grace: grace) }
+    }
+
+    private func stopInTurn(grace: Duration) {
         process.withLock { $0 }?.stop(grace: grace)
     }
+
+    /// Marks sshd's environment, which its session processes inherit, so a stop finds them even
+    /// after they lost their listener and were reparented.
+    static let markerName = "BRIDGEKEEPER_PRIVATE_SSHD"
 
     /// `ssh-keygen` without a passphrase; fails with ssh-keygen's own words.
     private static func generateKey(at path: String, options: [String], comment: String, in directory: String) throws(Failure) {

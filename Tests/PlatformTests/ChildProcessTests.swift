@@ -24,6 +24,26 @@ import TestSupport
         #expect(child.log.contains("started"))
     }
 
+    @Test("with a marker, stop() also ends a process that left both the group and the tree (a double fork after setsid)")
+    func stopFindsMarkedOrphans() throws {
+        let directory = try TemporaryDirectory("child-process")
+        let pidFile = directory.file("orphan.pid")
+        let mark = "BK_TEST_CHILD=\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let (name, value) = (String(mark.prefix { $0 != "=" }), String(mark.drop { $0 != "=" }.dropFirst()))
+        // The middle shell exits at once: the orphan is reparented, outside the group and the tree.
+        let child = try ChildProcess(
+            name: "sh", arguments: ["/bin/sh", "-c", "setsid /bin/sh -c 'sleep 1000 & echo $! > \(pidFile)' & wait; exec sleep 1000"],
+            environment: .ofThisProcess(adding: [name: value]), marker: mark, logPath: directory.file("log"))
+        let orphan = try Wait.value("the orphan's pid", timeout: .seconds(10)) {
+            (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        try Wait.until("the orphan to leave the tree", timeout: .seconds(10)) { !TestSSHD.descendants(of: child.pid).contains(orphan) }
+        #expect(TestSSHD.isAlive(orphan))
+        #expect(child.descendants.contains(orphan), "the marker did not find it")
+        child.stop(grace: .seconds(5))
+        #expect(!TestSSHD.isAlive(orphan), "the orphan outlived stop()")
+    }
+
     @Test("a program that cannot be started is an error naming it")
     func missingProgram() throws {
         let directory = try TemporaryDirectory("child-process")

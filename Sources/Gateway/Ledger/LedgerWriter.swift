@@ -29,10 +29,12 @@ public final class LedgerWriter: RequestLedger, Sendable {
     }
 
     public func record(_ entry: RequestRecord) {
-        let full = state.withLock { state in
+        let (full, late) = state.withLock { state in
+            if state.closed { return (false, true) }
             state.pending.append(entry)
-            return state.pending.count >= Self.batchSize
+            return (state.pending.count >= Self.batchSize, false)
         }
+        if late { logger.error("a ledger row came after the ledger was closed and is not written") }
         if full { state.change { _ in } }
     }
 
