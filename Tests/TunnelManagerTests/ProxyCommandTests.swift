@@ -71,20 +71,14 @@ struct ProxyCommandTests {
         var byte: UInt8 = 0
         #expect(read(pair[0], &byte, 1) == 0)
 
-        let deadline = ContinuousClock.now + .seconds(5)
-        while status == nil && ContinuousClock.now < deadline {
-            status = proxy.exitStatus()
-            if status == nil { Thread.sleep(forTimeInterval: 0.01) }
-        }
+        status = try Wait.value("the proxy's exit status", timeout: .seconds(5), interval: .milliseconds(10)) { proxy.exitStatus() }
         #expect(status == "exited with status 3")
         // Asking again (status, the transport's failure check, the failure's reason all ask) gives the same answer.
         #expect(proxy.exitStatus() == status, "the exit status is lost after the first time it is read")
 
-        let lineDeadline = ContinuousClock.now + .seconds(2)
-        while proxy.lastErrorLine != "cloudflared: not logged in" && ContinuousClock.now < lineDeadline {
-            Thread.sleep(forTimeInterval: 0.01)
+        try Wait.until("the proxy's last stderr line", timeout: .seconds(2), interval: .milliseconds(10), lastSeen: { proxy.lastErrorLine ?? "none" }) {
+            proxy.lastErrorLine == "cloudflared: not logged in"
         }
-        #expect(proxy.lastErrorLine == "cloudflared: not logged in")
     }
 
     // MARK: IdentityKey

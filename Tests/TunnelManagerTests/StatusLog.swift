@@ -32,12 +32,12 @@ final class StatusLog: Sendable {
     /// The first `count` statuses logged that meet `condition`, waiting up to `timeout` for them;
     /// fewer when time ran out.
     func first(_ count: Int, timeout: Duration, where condition: (TunnelStatus) -> Bool) -> [TunnelStatus] {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let matching = seen.statuses.withLock { $0.filter(condition) }
-            if matching.count >= count || ContinuousClock.now >= deadline { return Array(matching.prefix(count)) }
-            Thread.sleep(forTimeInterval: 0.05)
+        var matching: [TunnelStatus] = []
+        _ = try? Wait.until("\(count) statuses", timeout: timeout, interval: .milliseconds(50)) {
+            matching = seen.statuses.withLock { Array($0.filter(condition).prefix(count)) }
+            return matching.count == count
         }
+        return matching
     }
 
     /// The first status logged that meets `condition`, waiting up to `timeout`.

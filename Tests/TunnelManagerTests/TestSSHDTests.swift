@@ -166,7 +166,7 @@ import Testing
         #expect(try TestClient.readToEOF(fd) == Array("ping".utf8))
         #expect(TestSSHD.listeners(port: target.port) == ["127.0.0.1"])
         target.stop()
-        try sshdLessWait("the target to stop listening") { TestSSHD.listeners(port: target.port).isEmpty }
+        try Wait.until("the target to stop listening", timeout: .seconds(5)) { TestSSHD.listeners(port: target.port).isEmpty }
     }
 
     /// The pattern is deterministic and not trivially periodic.
@@ -175,15 +175,6 @@ import Testing
         #expect(pattern == TargetServer.pattern(count: 1024))
         #expect(Array(pattern.prefix(4)) == [0, 0x9E, 0x3C, 0xDA])
         #expect(Set(pattern).count > 200)
-    }
-}
-
-/// Polls without a TestSSHD instance.
-private func sshdLessWait(_ what: String, _ condition: () -> Bool) throws {
-    let deadline = ContinuousClock.now + .seconds(5)
-    while !condition() {
-        if ContinuousClock.now >= deadline { throw TestSSHD.Failure("timed out waiting for \(what)") }
-        Thread.sleep(forTimeInterval: 0.05)
     }
 }
 
