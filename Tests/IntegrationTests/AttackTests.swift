@@ -30,31 +30,8 @@ struct AttackTests {
         // 1,000 authenticated requests over two kept-alive connections, 10 of them with an X-Caller
         // that is a credential; one of bob's claims to be alice; 50 refused ones claim to be SK-x.
         let result = try PythonClient.run(
-            """
-            import http.client, json
-            hostile = ['SK-x-stolen-key', 'sk-proj-abc123', 'Bearer sk-live-abc', 'bearer xyz', 'ghp_0123456789abcdefghijklmn',
-                       'Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'x' * 100, 'token 9f8e7d6c5b4a39281706f5e4d3c2b1a0', 'SK-ant-00000', 'sk_live_0000']
-            body = json.dumps({'model': 'gpt-test', 'messages': [{'role': 'user', 'content': 'hi'}]})
-            connections = [http.client.HTTPConnection('127.0.0.1', \(daemon.gateway)) for _ in range(2)]
-            statuses = {}
-            def send(i, key, caller):
-                headers = {'Content-Type': 'application/json', 'Host': '127.0.0.1'}
-                if key: headers['Authorization'] = 'Bearer ' + key
-                if caller: headers['X-Caller'] = caller
-                connection = connections[i % 2]
-                connection.request('POST', '/v1/chat/completions', body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-            for i in range(1000):
-                key = '\(Self.alice)' if i % 2 == 0 else '\(Self.bob)'
-                caller = hostile[i // 100] if i % 100 == 7 else ('alice' if i == 501 else 'team-a')
-                send(i, key, caller)
-                if i % 20 == 0:
-                    send(i, None, 'SK-x')
-                    send(i, 'sk-wrong-key', 'SK-x')
-            print(json.dumps({str(k): v for k, v in statuses.items()}))
-            """, timeout: .seconds(120))
+            scriptNamed: "attack_ledger_flood",
+            environment: ["GATEWAY_PORT": "\(daemon.gateway)", "ALICE_KEY": Self.alice, "BOB_KEY": Self.bob], timeout: .seconds(120))
         #expect(result.status == 0, "\(result)")
         let statuses = try result.jsonObject()
         #expect(statuses["200"] as? Int == 1000)
@@ -117,12 +94,7 @@ struct AttackTests {
             launcher: ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", #"mount --bind "$0" /etc/hosts && exec "$@""#, hosts])
         defer { daemon.stop() }
         #expect(daemon.waitForOutput(containing: "bridge codex: live", timeout: .seconds(30)), "\(daemon.output)")
-        let answer = try PythonClient.run(
-            """
-            import openai
-            client = openai.OpenAI(base_url='http://127.0.0.1:\(gateway)/v1', api_key='x')
-            print(client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'for the bridge only'}]).choices[0].message.content)
-            """)
+        let answer = try PythonClient.run(scriptNamed: "attack_localhost_request", environment: ["GATEWAY_PORT": "\(gateway)"])
         #expect(answer.status == 0, "\(answer)")
         #expect(bridge.requests.contains { $0.method == "POST" }, "the request never reached the bridge on 127.0.0.1")
         #expect(bridge.requests.contains { $0.method == "GET" }, "no probe reached the bridge on 127.0.0.1")
@@ -201,17 +173,7 @@ struct AttackTests {
         #expect(tunnels["office"]?["state"] as? String == "hijacked")
         #expect((tunnels["office"]?["reason"] as? String)?.contains("uid 65534") == true, "\(tunnels["office"] ?? [:])")
         #expect(bridges["office-codex"]?["state"] as? String == "tunnel_down")
-        let answers = try PythonClient.run(
-            """
-            import json, openai
-            client = openai.OpenAI(base_url='http://127.0.0.1:\(gateway)/v1', api_key='x')
-            out = {'ours': client.chat.completions.create(model='gpt-ours', messages=[{'role': 'user', 'content': 'hi'}]).choices[0].message.content}
-            try:
-                client.chat.completions.create(model='gpt-office', messages=[{'role': 'user', 'content': 'a secret prompt'}])
-            except openai.APIStatusError as e:
-                out['office'] = [e.status_code, e.body.get('code')]
-            print(json.dumps(out))
-            """)
+        let answers = try PythonClient.run(scriptNamed: "attack_hijacked_tunnel", environment: ["GATEWAY_PORT": "\(gateway)"])
         let out = try answers.jsonObject()
         #expect(out["ours"] as? String == FakeOpenAIBridge.replyText(echoing: "hi"))
         #expect(out["office"] as? [AnyHashable] == [503, "tunnel_down"])
@@ -787,20 +749,8 @@ struct AttackTests {
         let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"], clientKeys: Self.keys)
         defer { daemon.stop() }
         let result = try PythonClient.run(
-            """
-            import json, openai
-            base = 'http://127.0.0.1:\(daemon.gateway)/v1'
-            alice = openai.OpenAI(base_url=base, api_key='\(Self.alice)')
-            bob = openai.OpenAI(base_url=base, api_key='\(Self.bob)')
-            first = alice.responses.create(model='gpt-test', input='my password is hunter2')
-            out = {}
-            try:
-                bob.responses.create(model='gpt-test', previous_response_id=first.id, input='what did I say?')
-            except openai.BadRequestError as e:
-                out['bob'] = [e.status_code, e.body.get('code')]
-            out['alice'] = alice.responses.create(model='gpt-test', previous_response_id=first.id, input='what did I say?').status
-            print(json.dumps(out))
-            """)
+            scriptNamed: "attack_foreign_previous_response",
+            environment: ["GATEWAY_PORT": "\(daemon.gateway)", "ALICE_KEY": Self.alice, "BOB_KEY": Self.bob])
         let out = try result.jsonObject()
         #expect(out["bob"] as? [AnyHashable] == [400, "previous_response_not_found"])
         #expect(out["alice"] as? String == "completed")
@@ -859,14 +809,8 @@ final class SquatterProcess {
 
     init(port: UInt16, user: String) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        let script = """
-            import socket, sys
-            s = socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(16)
-            print('listening', flush=True)
-            while True:
-                c, _ = s.accept(); print('connection', flush=True); c.close()
-            """
-        process.arguments = ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script]
+        let script = try PythonClient.script(named: "port_squatter")
+        process.arguments = ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script, "\(port)"]
         process.standardOutput = output
         try process.run()
         let first = output.fileHandleForReading.availableData

@@ -6,8 +6,6 @@ import TestSupport
 /// the settings it prints, then stopped with SIGINT, leaving nothing behind.
 @Suite("bridgekeeper demo", .serialized)
 struct DemoTests {
-    static let tools = "[{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {'location': {'type': 'string'}}}}}]"
-
     @Test("demo: chat (whole, streamed, tool calls), responses and messages through the tunnel; demo-m365 is 503 bridge_auth_required with the hint; SIGINT leaves no process, listener or file")
     func wholeTopology() throws {
         let port = try TestSSHD.freePort()
@@ -54,38 +52,7 @@ struct DemoTests {
         }
 
         // The printed settings work, through the tunnel to the demo bridge, in every dialect.
-        let sdk = try PythonClient.run(
-            """
-            import json, openai, anthropic
-            client = openai.OpenAI(base_url='http://127.0.0.1:\(port)/v1', api_key='demo')
-            out = {}
-            r = client.chat.completions.create(model='demo', messages=[{'role': 'user', 'content': 'Hello through the tunnel'}])
-            out['plain'] = r.choices[0].message.content
-            out['usage'] = [r.usage.prompt_tokens > 0, r.usage.completion_tokens > 0]
-            chunks = list(client.chat.completions.create(model='demo-model', messages=[{'role': 'user', 'content': 'Stream it'}], stream=True))
-            out['streamed'] = ''.join(c.choices[0].delta.content or '' for c in chunks if c.choices)
-            out['chunks'] = len(chunks)
-            t = client.chat.completions.create(model='demo', messages=[{'role': 'user', 'content': 'What is the weather in Porto?'}], tools=\(Self.tools))
-            call = t.choices[0].message.tool_calls[0]
-            out['tool'] = [t.choices[0].finish_reason, call.function.name, json.loads(call.function.arguments)['location']]
-            arguments, pieces = '', 0
-            for c in client.chat.completions.create(model='demo', messages=[{'role': 'user', 'content': 'weather in Oslo'}], tools=\(Self.tools), stream=True):
-                for choice in c.choices:
-                    for delta in choice.delta.tool_calls or []:
-                        if delta.function.arguments:
-                            arguments += delta.function.arguments
-                            pieces += 1
-            out['streamed_tool'] = [json.loads(arguments)['location'], pieces]
-            out['responses'] = client.responses.create(model='demo', input='Hello responses').output_text
-            message = anthropic.Anthropic(base_url='http://127.0.0.1:\(port)', api_key='demo').messages.create(
-                model='demo-model', max_tokens=200, messages=[{'role': 'user', 'content': 'Hello messages'}])
-            out['messages'] = message.content[0].text
-            try:
-                client.chat.completions.create(model='demo-m365', messages=[{'role': 'user', 'content': 'Hi'}])
-            except openai.APIStatusError as e:
-                out['m365'] = [e.status_code, e.body.get('code'), e.body.get('message')]
-            print(json.dumps(out))
-            """, timeout: .seconds(90))
+        let sdk = try PythonClient.run(scriptNamed: "demo_every_dialect", environment: ["GATEWAY_PORT": "\(port)"], timeout: .seconds(90))
         try #require(sdk.status == 0, "\(sdk)")
         let out = try sdk.jsonObject()
         #expect((out["plain"] as? String)?.contains("“Hello through the tunnel”") == true, "\(out)")

@@ -6,15 +6,9 @@ import TestSupport
 /// tests built on it test against the real wire format.
 @Suite("FakeAnthropicBridge, driven by the official anthropic SDK")
 struct FakeAnthropicBridgeTests {
-    /// Every script starts with a client for `ANTHROPIC_BASE_URL`, no retries, and `out(value)`.
-    static let prelude = """
-        import json, os, sys, time
-        import anthropic
-        client = anthropic.Anthropic(max_retries=0, timeout=20)
-        def out(value):
-            print(json.dumps(value))
-
-        """
+    /// Every script starts with `fake_anthropic_prelude.py`: a client for `ANTHROPIC_BASE_URL`, no
+    /// retries, and `out(value)`.
+    static var prelude: String { get throws { try PythonClient.script(named: "fake_anthropic_prelude") } }
 
     /// The SDK's settings for `bridge`.
     static func environment(_ bridge: FakeAnthropicBridge) -> [String: String] {
@@ -34,14 +28,7 @@ struct FakeAnthropicBridgeTests {
     @Test("a message echoes the last user message, with usage counted in words and the headers recorded")
     func message() async throws {
         let bridge = try FakeAnthropicBridge(models: ["fake-model"])
-        let output = try await Self.anthropic("""
-            messages = [{"role": "user", "content": "hello  there\\nworld"}]
-            r = client.messages.create(model="fake-model", max_tokens=64, system="Be brief.", messages=messages)
-            b = client.beta.messages.create(model="other-model", max_tokens=64, messages=messages, betas=["fake-beta-2025-01-01"],
-                                            system=[{"type": "text", "text": "Be brief."}])
-            out({"message": r.model_dump(), "beta": {"text": b.content[0].text, "model": b.model, "usage": b.usage.input_tokens},
-                 "version": anthropic._constants.ANTHROPIC_API_VERSION})
-            """, bridge)
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_message"), bridge)
 
         let message = try #require(output["message"] as? [String: Any])
         #expect(message["id"] as? String == "msg_fake_1")
@@ -81,14 +68,7 @@ struct FakeAnthropicBridgeTests {
     func streaming() async throws {
         let bridge = try FakeAnthropicBridge()
         bridge.chunkDelay = .milliseconds(20)
-        let output = try await Self.anthropic("""
-            messages = [{"role": "user", "content": "one two three"}]
-            with client.messages.stream(model="fake-model", max_tokens=64, messages=messages) as stream:
-                pieces = list(stream.text_stream)
-                final = stream.get_final_message()
-            raw = [event.type for event in client.messages.create(model="fake-model", max_tokens=64, messages=messages, stream=True)]
-            out({"pieces": pieces, "final": final.model_dump(), "raw": raw})
-            """, bridge)
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_streaming"), bridge)
 
         #expect(output["pieces"] as? [String] == ["echo:", " one", " two", " three"])
         let final = try #require(output["final"] as? [String: Any])
@@ -149,25 +129,7 @@ struct FakeAnthropicBridgeTests {
     @Test("a tool_use answer, streamed or not, calls the first tool with input {\"city\":\"Paris\"}")
     func toolUse() async throws {
         let bridge = try FakeAnthropicBridge()
-        let output = try await Self.anthropic("""
-            tools = [{"name": "get_weather", "description": "Weather in a city",
-                      "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}},
-                     {"name": "get_time", "input_schema": {"type": "object"}}]
-            messages = [{"role": "user", "content": "What is the weather in Paris?"}]
-            whole = client.messages.create(model="fake-model", max_tokens=64, messages=messages, tools=tools)
-            with client.messages.stream(model="fake-model", max_tokens=64, messages=messages, tools=tools) as stream:
-                fragments = sum(1 for event in stream if event.type == "input_json")
-                final = stream.get_final_message()
-            block = whole.content[0]
-            after = client.messages.create(model="fake-model", max_tokens=64, tools=tools, messages=messages + [
-                {"role": "assistant", "content": [block.model_dump()]},
-                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "Sunny, 21 C"}]}])
-            refused = client.messages.create(model="fake-model", max_tokens=64, messages=messages, tools=tools,
-                                             tool_choice={"type": "none"})
-            out({"whole": whole.model_dump(), "streamed": final.model_dump(), "fragments": fragments,
-                 "after": [after.content[0].text, after.stop_reason, str(after.usage.input_tokens)],
-                 "refused": refused.content[0].text})
-            """, bridge)
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_tool_use"), bridge)
 
         for name in ["whole", "streamed"] {
             let message = try #require(output[name] as? [String: Any])
@@ -191,17 +153,7 @@ struct FakeAnthropicBridgeTests {
         let bridge = try FakeAnthropicBridge()
         let without = try FakeAnthropicBridge()
         without.countTokensAvailable = false
-        let output = try await Self.anthropic("""
-            args = dict(model="fake-model", system="Be brief.", messages=[{"role": "user", "content": "hello there world"}])
-            counted = client.messages.count_tokens(**args).input_tokens
-            used = client.messages.create(max_tokens=64, **args).usage.input_tokens
-            try:
-                anthropic.Anthropic(base_url=os.environ["WITHOUT"], max_retries=0).messages.count_tokens(**args)
-                missing = None
-            except anthropic.APIStatusError as e:
-                missing = [type(e).__name__, str(e.status_code), e.body["error"]["type"]]
-            out({"counted": counted, "used": used, "missing": missing, "version": anthropic._constants.ANTHROPIC_API_VERSION})
-            """, bridge, environment: ["WITHOUT": without.url])
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_count_tokens"), bridge, environment: ["WITHOUT": without.url])
 
         #expect(output["counted"] as? Int == 5)
         #expect(output["used"] as? Int == 5)
@@ -214,20 +166,7 @@ struct FakeAnthropicBridgeTests {
     @Test("requests are validated as Anthropic does: anthropic-version, model, max_tokens, messages")
     func validation() async throws {
         let bridge = try FakeAnthropicBridge()
-        let output = try await Self.anthropic("""
-            def attempt(body, headers={}):
-                try:
-                    client.post("/v1/messages", body=body, cast_to=object, options={"headers": headers})
-                    return None
-                except anthropic.APIStatusError as e:
-                    return [type(e).__name__, str(e.status_code), e.body["type"], e.body["error"]["type"], e.body["error"]["message"]]
-            message = {"role": "user", "content": "hi"}
-            out({"version": attempt({"model": "m", "max_tokens": 8, "messages": [message]}, {"anthropic-version": anthropic.Omit()}),
-                 "model": attempt({"max_tokens": 8, "messages": [message]}),
-                 "max_tokens": attempt({"model": "m", "messages": [message]}),
-                 "messages": attempt({"model": "m", "max_tokens": 8}),
-                 "valid": attempt({"model": "m", "max_tokens": 8, "messages": [message]})})
-            """, bridge)
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_validation"), bridge)
 
         func rejection(_ message: String) -> [String] {
             ["BadRequestError", "400", "error", "invalid_request_error", message]
@@ -244,17 +183,7 @@ struct FakeAnthropicBridgeTests {
     @Test("models.list and models.retrieve list the bridge's models; GET needs no anthropic-version")
     func models() async throws {
         let bridge = try FakeAnthropicBridge(models: ["fake-a", "fake-b"])
-        let output = try await Self.anthropic("""
-            page = client.models.list()
-            one = client.models.retrieve("fake-b")
-            try:
-                client.models.retrieve("fake-c")
-                missing = None
-            except anthropic.NotFoundError as e:
-                missing = e.status_code
-            out({"ids": [m.id for m in page.data], "types": sorted({m.type for m in page.data}), "has_more": page.has_more,
-                 "one": [one.id, one.display_name, one.created_at.isoformat()], "missing": missing})
-            """, bridge)
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_models"), bridge)
         #expect(output["ids"] as? [String] == ["fake-a", "fake-b"])
         #expect(output["types"] as? [String] == ["model"])
         #expect(output["has_more"] as? Bool == false)
@@ -283,23 +212,7 @@ struct FakeAnthropicBridgeTests {
         let cut = try FakeAnthropicBridge()
         // message_start, content_block_start, ping, "echo:", " one"; then the connection drops.
         cut.failure = .dieMidStream(afterChunks: 5)
-        let output = try await Self.anthropic("""
-            def attempt(url, stream=False):
-                c = anthropic.Anthropic(base_url=url, max_retries=0, timeout=20)
-                text, types = "", []
-                try:
-                    r = c.messages.create(model="fake-model", max_tokens=64,
-                                          messages=[{"role": "user", "content": "one two three"}], stream=stream)
-                    for event in (r if stream else []):
-                        types.append(event.type)
-                        if event.type == "content_block_delta":
-                            text += event.delta.text
-                    return {"error": None, "text": text, "types": types}
-                except Exception as e:
-                    return {"error": type(e).__name__, "status": getattr(e, "status_code", None), "message": str(e),
-                            "text": text, "types": types}
-            out({name: attempt(os.environ[name], stream=(name == "CUT")) for name in ["AUTH", "OVERLOADED", "CLOSING", "CUT"]})
-            """, auth,
+        let output = try await Self.anthropic(PythonClient.script(named: "fake_anthropic_failures"), auth,
             environment: ["AUTH": auth.url, "OVERLOADED": overloaded.url, "CLOSING": closing.url, "CUT": cut.url])
 
         let denied = output["AUTH"] as? [String: Any]
@@ -323,16 +236,7 @@ struct FakeAnthropicBridgeTests {
     @Test("message_start reaches the client while the stream is paused after it")
     func pauseAfterFirstChunk() throws {
         let bridge = try FakeAnthropicBridge()
-        let script = Self.prelude + """
-            arrivals = {}
-            text = ""
-            for event in client.messages.create(
-                    model="fake-model", max_tokens=64, messages=[{"role": "user", "content": "one two"}], stream=True):
-                arrivals.setdefault(event.type, time.monotonic())
-                if event.type == "content_block_delta":
-                    text += event.delta.text
-            out({"text": text, "gap": arrivals["content_block_start"] - arrivals["message_start"]})
-            """
+        let script = try Self.prelude + PythonClient.script(named: "fake_anthropic_paused_stream")
         let run = try bridge.runPausedAfterFirstChunk(script, environment: Self.environment(bridge))
         #expect(run.firstChunkSent)
         let result = run.result

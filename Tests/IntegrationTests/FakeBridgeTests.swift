@@ -6,15 +6,9 @@ import TestSupport
 /// built on it test against the real wire format.
 @Suite("FakeOpenAIBridge, driven by the official openai SDK")
 struct FakeBridgeTests {
-    /// Every script starts with a client for `OPENAI_BASE_URL`, no retries, and `out(value)`.
-    static let prelude = """
-        import json, os, sys, time
-        import openai
-        client = openai.OpenAI(max_retries=0, timeout=20)
-        def out(value):
-            print(json.dumps(value))
-
-        """
+    /// Every script starts with `fake_openai_prelude.py`: a client for `OPENAI_BASE_URL`, no
+    /// retries, and `out(value)`.
+    static var prelude: String { get throws { try PythonClient.script(named: "fake_openai_prelude") } }
 
     /// Runs `script` against `bridge` and returns what it printed as a JSON object. Async, so the
     /// wait for Python holds no thread of the cooperative pool.
@@ -31,13 +25,7 @@ struct FakeBridgeTests {
         let bridge = try FakeOpenAIBridge(models: ["fake-model"])
         let quiet = try FakeOpenAIBridge()
         quiet.omitUsage = true
-        let output = try await Self.openai("""
-            messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello  there\\nworld"}]
-            r = client.chat.completions.create(model="fake-model", messages=messages)
-            q = openai.OpenAI(base_url=os.environ["QUIET"], max_retries=0).chat.completions.create(model="m", messages=messages)
-            out({"id": r.id, "model": r.model, "text": r.choices[0].message.content, "finish": r.choices[0].finish_reason,
-                 "usage": r.usage.model_dump(), "quiet_usage": q.usage and q.usage.model_dump()})
-            """, bridge, environment: ["QUIET": quiet.baseURL])
+        let output = try await Self.openai(PythonClient.script(named: "fake_openai_completion"), bridge, environment: ["QUIET": quiet.baseURL])
 
         #expect(output["text"] as? String == "echo: hello there world")
         #expect(output["finish"] as? String == "stop")
@@ -62,21 +50,7 @@ struct FakeBridgeTests {
     func streaming() async throws {
         let bridge = try FakeOpenAIBridge()
         bridge.chunkDelay = .milliseconds(20)
-        let output = try await Self.openai("""
-            def collect(**options):
-                pieces, roles, finish, usage, empty_choices = [], [], None, None, 0
-                for chunk in client.chat.completions.create(
-                        model="fake-model", messages=[{"role": "user", "content": "one two three"}], stream=True, **options):
-                    if not chunk.choices:
-                        empty_choices += 1
-                    for choice in chunk.choices:
-                        if choice.delta.role: roles.append(choice.delta.role)
-                        if choice.delta.content: pieces.append(choice.delta.content)
-                        finish = choice.finish_reason or finish
-                    if chunk.usage: usage = chunk.usage.model_dump()
-                return {"pieces": pieces, "roles": roles, "finish": finish, "usage": usage, "empty_choices": empty_choices}
-            out({"with": collect(stream_options={"include_usage": True}), "without": collect()})
-            """, bridge)
+        let output = try await Self.openai(PythonClient.script(named: "fake_openai_streaming"), bridge)
 
         let with = try #require(output["with"] as? [String: Any])
         #expect(with["pieces"] as? [String] == ["echo:", " one", " two", " three"])
@@ -99,16 +73,7 @@ struct FakeBridgeTests {
     @Test("the first event reaches the client while the stream is paused after it")
     func pauseAfterFirstChunk() throws {
         let bridge = try FakeOpenAIBridge()
-        let script = Self.prelude + """
-            arrivals = []
-            text = ""
-            for chunk in client.chat.completions.create(
-                    model="fake-model", messages=[{"role": "user", "content": "one two"}], stream=True):
-                if chunk.choices and chunk.choices[0].delta.content:
-                    arrivals.append(time.monotonic())
-                    text += chunk.choices[0].delta.content
-            out({"text": text, "gap": arrivals[1] - arrivals[0]})
-            """
+        let script = try Self.prelude + PythonClient.script(named: "fake_openai_paused_stream")
         let run = try bridge.runPausedAfterFirstChunk(script, environment: ["OPENAI_BASE_URL": bridge.baseURL, "OPENAI_API_KEY": "sk-test"])
         #expect(run.firstChunkSent)
         let result = run.result
@@ -122,32 +87,7 @@ struct FakeBridgeTests {
     @Test("a tool call, streamed or not, names the first tool with arguments {\"city\":\"Paris\"}")
     func toolCall() async throws {
         let bridge = try FakeOpenAIBridge()
-        let output = try await Self.openai("""
-            tools = [{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
-                      "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
-                     {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}]
-            messages = [{"role": "user", "content": "What is the weather in Paris?"}]
-            whole = client.chat.completions.create(model="fake-model", messages=messages, tools=tools)
-            call = whole.choices[0].message.tool_calls[0]
-            calls, finish, fragments = {}, None, 0
-            for chunk in client.chat.completions.create(model="fake-model", messages=messages, tools=tools, stream=True):
-                for choice in chunk.choices:
-                    finish = choice.finish_reason or finish
-                    for delta in choice.delta.tool_calls or []:
-                        entry = calls.setdefault(delta.index, {"id": None, "name": None, "arguments": ""})
-                        entry["id"] = delta.id or entry["id"]
-                        if delta.function and delta.function.name: entry["name"] = delta.function.name
-                        if delta.function and delta.function.arguments:
-                            entry["arguments"] += delta.function.arguments
-                            fragments += 1
-            messages += [whole.choices[0].message.model_dump(exclude_none=True),
-                         {"role": "tool", "tool_call_id": call.id, "content": "Sunny, 21 C"}]
-            after = client.chat.completions.create(model="fake-model", messages=messages, tools=tools)
-            out({"whole": {"id": call.id, "name": call.function.name, "arguments": call.function.arguments,
-                           "finish": whole.choices[0].finish_reason, "usage": whole.usage.model_dump()},
-                 "streamed": {"calls": list(calls.values()), "finish": finish, "fragments": fragments},
-                 "after": after.choices[0].message.content})
-            """, bridge)
+        let output = try await Self.openai(PythonClient.script(named: "fake_openai_tool_calls"), bridge)
 
         let whole = try #require(output["whole"] as? [String: Any])
         #expect(whole["id"] as? String == "call_1")
@@ -171,11 +111,7 @@ struct FakeBridgeTests {
     @Test("models.list lists the bridge's models")
     func models() async throws {
         let bridge = try FakeOpenAIBridge(models: ["fake-a", "fake-b"])
-        let output = try await Self.openai("""
-            models = client.models.list()
-            out({"ids": [m.id for m in models], "owners": sorted({m.owned_by for m in models}),
-                 "one": client.models.retrieve("fake-b").id})
-            """, bridge)
+        let output = try await Self.openai(PythonClient.script(named: "fake_openai_models"), bridge)
         #expect(output["ids"] as? [String] == ["fake-a", "fake-b"])
         #expect(output["owners"] as? [String] == ["fake"])
         #expect(output["one"] as? String == "fake-b")
@@ -193,21 +129,7 @@ struct FakeBridgeTests {
         closing.failure = .closeWithoutReply
         let cut = try FakeOpenAIBridge()
         cut.failure = .dieMidStream(afterChunks: 2)
-        let output = try await Self.openai("""
-            def attempt(url, stream=False):
-                c = openai.OpenAI(base_url=url, max_retries=0, timeout=20)
-                text = ""
-                try:
-                    r = c.chat.completions.create(
-                        model="fake-model", messages=[{"role": "user", "content": "one two three"}], stream=stream)
-                    for chunk in (r if stream else []):
-                        if chunk.choices and chunk.choices[0].delta.content:
-                            text += chunk.choices[0].delta.content
-                    return {"error": None, "text": text}
-                except Exception as e:
-                    return {"error": type(e).__name__, "status": getattr(e, "status_code", None), "message": str(e), "text": text}
-            out({name: attempt(os.environ[name], stream=(name == "CUT")) for name in ["AUTH", "UNAVAILABLE", "CLOSING", "CUT"]})
-            """, auth, environment: ["AUTH": auth.baseURL, "UNAVAILABLE": unavailable.baseURL, "CLOSING": closing.baseURL, "CUT": cut.baseURL])
+        let output = try await Self.openai(PythonClient.script(named: "fake_openai_failures"), auth, environment: ["AUTH": auth.baseURL, "UNAVAILABLE": unavailable.baseURL, "CLOSING": closing.baseURL, "CUT": cut.baseURL])
 
         let denied = output["AUTH"] as? [String: Any]
         #expect(denied?["error"] as? String == "AuthenticationError")
@@ -251,11 +173,7 @@ struct FakeBridgeTests {
 
     @Test("PythonClient passes variables, sets NO_PROXY=* and kills a script that outlives its timeout")
     func pythonClient() async throws {
-        let result = try await PythonClient.run("""
-            import json, os
-            print(json.dumps({"extra": os.environ.get("EXTRA"), "no_proxy": os.environ.get("NO_PROXY"),
-                              "proxies": [k for k in os.environ if k.lower() in ("http_proxy", "https_proxy", "all_proxy")]}))
-            """, environment: ["EXTRA": "yes"])
+        let result = try await PythonClient.run(scriptNamed: "client_environment", environment: ["EXTRA": "yes"])
         #expect(result.status == 0, "\(result)")
         let output = try result.jsonObject()
         #expect(output["extra"] as? String == "yes")

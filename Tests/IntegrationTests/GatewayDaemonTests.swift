@@ -88,45 +88,22 @@ struct GatewayDaemonTests {
         }
     }
 
+    /// Runs `script` after `gateway_openai_prelude.py` (a client for the gateway with `key`, sending
+    /// `X-Caller: caller` unless it is nil) and returns what it printed as a JSON object.
     static func python(_ daemon: Daemon, _ script: String, key: String = secret, caller: String? = "alice", timeout: Duration = .seconds(60)) throws -> [String: Any] {
-        let headers = caller.map { "{'X-Caller': '\($0)'}" } ?? "{}"
         let result = try PythonClient.run(
-            "import json, time, openai\nclient = openai.OpenAI(default_headers=\(headers))\n" + script,
-            environment: ["OPENAI_BASE_URL": daemon.baseURL, "OPENAI_API_KEY": key], timeout: timeout)
+            PythonClient.script(named: "gateway_openai_prelude") + script,
+            environment: ["OPENAI_BASE_URL": daemon.baseURL, "OPENAI_API_KEY": key, "X_CALLER": caller ?? ""], timeout: timeout)
         guard result.status == 0 else { throw TestClient.Failure("python failed: \(result)") }
         return try result.jsonObject()
     }
-
-    static let tools = "[{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}}}}}]"
 
     @Test("plain, streamed, tool calls (whole and streamed), aliases, models; an exact ledger, the dashboard behind its token, no secret anywhere")
     func throughTheSDK() throws {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
         let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"])
         defer { daemon.stop() }
-        let out = try Self.python(daemon, """
-            out = {}
-            r = client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'hello there gateway'}])
-            out['plain'] = r.choices[0].message.content
-            out['usage'] = [r.usage.prompt_tokens, r.usage.completion_tokens]
-            chunks = list(client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'one two three'}], stream=True))
-            out['streamed'] = ''.join(c.choices[0].delta.content or '' for c in chunks if c.choices)
-            out['usage_chunks'] = sum(1 for c in chunks if c.usage is not None)
-            t = client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'weather please'}], tools=\(Self.tools))
-            out['tool'] = [t.choices[0].finish_reason, t.choices[0].message.tool_calls[0].function.name, t.choices[0].message.tool_calls[0].function.arguments]
-            arguments = ''
-            for c in client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'weather please'}], tools=\(Self.tools), stream=True, stream_options={'include_usage': True}):
-                if c.usage is not None: out['stream_usage'] = c.usage.total_tokens
-                for choice in c.choices:
-                    for call in choice.delta.tool_calls or []: arguments += call.function.arguments or ''
-            out['streamed_arguments'] = arguments
-            out['models'] = [m.id for m in client.models.list()]
-            try:
-                client.chat.completions.create(model='nope', messages=[{'role': 'user', 'content': 'x'}])
-            except openai.NotFoundError as e:
-                out['not_found'] = [e.status_code, e.body.get('code')]
-            print(json.dumps(out))
-            """)
+        let out = try Self.python(daemon, PythonClient.script(named: "gateway_through_the_sdk"))
         #expect(out["plain"] as? String == FakeOpenAIBridge.replyText(echoing: "hello there gateway"))
         #expect(out["usage"] as? [Int] == [3, 4])
         #expect(out["streamed"] as? String == FakeOpenAIBridge.replyText(echoing: "one two three"))
@@ -199,20 +176,7 @@ struct GatewayDaemonTests {
         defer { daemon.stop() }
         // Between two requests: a stream already begun cannot be sent again elsewhere.
         primary.stop(afterAnsweringPosts: 10)
-        let out = try Self.python(daemon, """
-            ok, errors = 0, []
-            for i in range(60):
-                try:
-                    stream = i % 2 == 1
-                    r = client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': f'request {i}'}], stream=stream)
-                    text = ''.join(c.choices[0].delta.content or '' for c in r if c.choices) if stream else r.choices[0].message.content
-                    assert text == f'echo: request {i}', text
-                    ok += 1
-                except Exception as e:
-                    errors.append(repr(e))
-                time.sleep(0.02)
-            print(json.dumps({'ok': ok, 'errors': errors}))
-            """)
+        let out = try Self.python(daemon, PythonClient.script(named: "gateway_failover"))
         #expect(out["ok"] as? Int == 60)
         #expect((out["errors"] as? [String]) == [])
         #expect(primary.requests.filter { $0.method == "POST" }.count == 10)
@@ -225,13 +189,7 @@ struct GatewayDaemonTests {
         bridge.failure = .status(401, body: #"{"status":"auth_required","message":"\#(Self.hint)"}"#)
         let daemon = try Self.start(bridges: [("m365", bridge.url)], routes: ["m365"])
         defer { daemon.stop() }
-        let out = try Self.python(daemon, """
-            try:
-                client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'x'}])
-                print(json.dumps({'error': None}))
-            except openai.APIStatusError as e:
-                print(json.dumps({'status': e.status_code, 'code': e.body.get('code'), 'message': e.body.get('message')}))
-            """)
+        let out = try Self.python(daemon, PythonClient.script(named: "gateway_auth_required"))
         #expect(out["status"] as? Int == 503)
         #expect(out["code"] as? String == "bridge_auth_required")
         #expect((out["message"] as? String)?.contains(Self.hint) == true)
@@ -257,12 +215,7 @@ struct GatewayDaemonTests {
 
         bridge.failOnlyPosts = true
         bridge.failure = .status(422, body: #"{"error":{"message":"messages must not be empty"}}"#)
-        let out = try Self.python(daemon, """
-            try:
-                client.chat.completions.create(model='gpt-test', messages=[])
-            except openai.APIStatusError as e:
-                print(json.dumps({'status': e.status_code, 'code': e.body.get('code'), 'message': e.body.get('message')}))
-            """)
+        let out = try Self.python(daemon, PythonClient.script(named: "gateway_upstream_4xx"))
         #expect(out["status"] as? Int == 422)
         #expect(out["code"] as? String == "upstream_error")
         #expect(out["message"] as? String == "bridge codex answered 422: messages must not be empty")
@@ -320,21 +273,7 @@ struct GatewayDaemonTests {
         let hash = ClientKeyHash.sha256Hex(key)
         let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"], clientKeys: "# team keys\nbob sha256:\(hash)\n")
         defer { daemon.stop() }
-        let script = """
-            import urllib.request, urllib.error
-            out = {}
-            try:
-                urllib.request.urlopen(urllib.request.Request(client.base_url.join('chat/completions').__str__(), data=b'{"model":"gpt-test","messages":[]}', headers={'Content-Type': 'application/json'}))
-            except urllib.error.HTTPError as e:
-                out['none'] = [e.code, json.loads(e.read())['error']['code']]
-            try:
-                openai.OpenAI(api_key='sk-wrong').chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'x'}])
-            except openai.AuthenticationError as e:
-                out['wrong'] = [e.status_code, e.body.get('code')]
-            r = client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'hi bob'}])
-            out['served'] = r.choices[0].message.content
-            print(json.dumps(out))
-            """
+        let script = try PythonClient.script(named: "gateway_client_keys")
         let out = try Self.python(daemon, script, key: key, caller: nil)
         #expect(out["none"] as? [AnyHashable] == [401, "invalid_api_key"])
         #expect(out["wrong"] as? [AnyHashable] == [401, "invalid_api_key"])

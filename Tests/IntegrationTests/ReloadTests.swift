@@ -100,14 +100,8 @@ struct ReloadTests {
         /// A chat completion for `model` through the gateway: its HTTP status and body.
         func complete(_ model: String, stream: Bool = false) -> PythonClient.Background {
             PythonClient.start(
-                """
-                import http.client, json
-                c = http.client.HTTPConnection('127.0.0.1', \(gateway), timeout=60)
-                body = {'model': '\(model)', 'stream': \(stream ? "True" : "False"), 'messages': [{'role': 'user', 'content': 'one two three four'}]}
-                c.request('POST', '/v1/chat/completions', body=json.dumps(body), headers={'content-type': 'application/json'})
-                r = c.getresponse()
-                print(json.dumps({'status': r.status, 'body': r.read().decode()}))
-                """, timeout: .seconds(60))
+                scriptNamed: "reload_chat_completion",
+                environment: ["GATEWAY_PORT": "\(gateway)", "MODEL": model, "STREAM": stream ? "true" : "false"], timeout: .seconds(60))
         }
     }
 

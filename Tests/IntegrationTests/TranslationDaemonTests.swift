@@ -11,11 +11,12 @@ struct TranslationDaemonTests {
     typealias Daemon = GatewayDaemonTests.Daemon
     static let key = GatewayDaemonTests.secret
 
+    /// Runs `script` after `gateway_anthropic_prelude.py` (a client for the gateway, `out = {}`),
+    /// then prints `out`; returns it.
     static func anthropic(_ daemon: Daemon, _ script: String) throws -> [String: Any] {
         let result = try PythonClient.run(
-            "import json, anthropic\nclient = anthropic.Anthropic(base_url='http://127.0.0.1:\(daemon.gateway)', api_key='\(key)', default_headers={'X-Caller': 'alice'})\nout = {}\n"
-                + script + "\nprint(json.dumps(out))",
-            environment: [:], timeout: .seconds(60))
+            PythonClient.script(named: "gateway_anthropic_prelude") + script + "\nprint(json.dumps(out))",
+            environment: ["GATEWAY_PORT": "\(daemon.gateway)", "GATEWAY_KEY": key], timeout: .seconds(60))
         guard result.status == 0 else { throw TestClient.Failure("python failed: \(result)") }
         return try result.jsonObject()
     }
@@ -23,9 +24,6 @@ struct TranslationDaemonTests {
     static func openAI(_ daemon: Daemon, _ script: String) throws -> [String: Any] {
         try GatewayDaemonTests.python(daemon, "out = {}\n" + script + "\nprint(json.dumps(out))")
     }
-
-    static let anthropicTools =
-        "[{'name': 'get_weather', 'description': 'The weather in a city', 'input_schema': {'type': 'object', 'properties': {'city': {'type': 'string'}}}}]"
 
     static func words(_ text: String) -> Int { FakeBridge.Usage.words(text) }
 
@@ -40,38 +38,7 @@ struct TranslationDaemonTests {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
         let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"])
         defer { daemon.stop() }
-        let out = try Self.anthropic(daemon, """
-            tools = \(Self.anthropicTools)
-            m = client.messages.create(model='fast', max_tokens=64, messages=[{'role': 'user', 'content': 'hello there gateway'}])
-            out['plain'] = [m.content[0].type, m.content[0].text, m.stop_reason, m.usage.input_tokens, m.usage.output_tokens]
-            with client.messages.stream(model='gpt-test', max_tokens=64, messages=[{'role': 'user', 'content': 'one two three'}]) as s:
-                text = ''.join(s.text_stream)
-                final = s.get_final_message()
-            out['stream'] = [text, final.stop_reason, final.usage.input_tokens, final.usage.output_tokens]
-            raw = list(client.messages.create(model='fast', max_tokens=64, messages=[{'role': 'user', 'content': 'one two three'}], stream=True))
-            out['events'] = [e.type for e in raw]
-            out['start_usage'] = raw[0].message.usage.input_tokens
-            t = client.messages.create(model='fast', max_tokens=64, tools=tools, messages=[{'role': 'user', 'content': 'weather please'}])
-            out['tool'] = [t.stop_reason, [[b.type, b.name, b.input, b.id] for b in t.content if b.type == 'tool_use']]
-            with client.messages.stream(model='fast', max_tokens=64, tools=tools, messages=[{'role': 'user', 'content': 'weather please'}]) as s:
-                partial = ''.join(e.partial_json for e in s if e.type == 'input_json')
-                st = s.get_final_message()
-            out['tool_stream'] = [st.stop_reason, partial, [[b.name, b.input, b.id] for b in st.content if b.type == 'tool_use'], st.usage.output_tokens]
-            with client.messages.stream(model='fast', max_tokens=64, tools=tools, messages=[{'role': 'user', 'content': 'weather in Paris and Rome'}]) as s:
-                p = s.get_final_message()
-            out['parallel'] = [p.stop_reason, [[b.name, b.input, b.id] for b in p.content if b.type == 'tool_use']]
-            call = [b for b in t.content if b.type == 'tool_use'][0]
-            r = client.messages.create(model='fast', max_tokens=64, tools=tools, messages=[
-                {'role': 'user', 'content': 'weather please'},
-                {'role': 'assistant', 'content': [{'type': 'tool_use', 'id': call.id, 'name': call.name, 'input': call.input}]},
-                {'role': 'user', 'content': [{'type': 'tool_result', 'tool_use_id': call.id, 'content': 'sunny and warm'}, {'type': 'text', 'text': 'thanks a lot'}]}])
-            out['round_trip'] = [r.stop_reason, r.content[0].text]
-            out['count'] = client.messages.count_tokens(model='fast', messages=[{'role': 'user', 'content': 'hello there gateway'}]).input_tokens
-            try:
-                client.messages.create(model='nope', max_tokens=5, messages=[{'role': 'user', 'content': 'x'}])
-            except anthropic.NotFoundError as e:
-                out['not_found'] = [e.status_code, e.body['error']['type'], e.body['error']['code']]
-            """)
+        let out = try Self.anthropic(daemon, PythonClient.script(named: "translation_messages_over_chat"))
         let hello = FakeBridge.replyText(echoing: "hello there gateway")
         let three = FakeBridge.replyText(echoing: "one two three")
         #expect(out["plain"] as? [AnyHashable] == ["text", hello, "end_turn", 3, Self.words(hello)])
@@ -120,30 +87,7 @@ struct TranslationDaemonTests {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
         let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"])
         defer { daemon.stop() }
-        let out = try Self.openAI(daemon, """
-            tools = [{'type': 'function', 'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}}}}]
-            r = client.responses.create(model='fast', input='hello there gateway', instructions='be brief')
-            out['plain'] = [r.output_text, r.status, r.usage.input_tokens, r.usage.output_tokens, r.id[:5]]
-            with client.responses.stream(model='gpt-test', input='one two three') as s:
-                types = [e.type for e in s]
-                final = s.get_final_response()
-            out['stream'] = [final.output_text, final.usage.output_tokens]
-            out['stream_events'] = [types[0], types[1], types[-1]]
-            f = client.responses.create(model='fast', input=[{'role': 'user', 'content': 'weather please'}], tools=tools)
-            call = [o for o in f.output if o.type == 'function_call'][0]
-            out['call'] = [call.name, call.arguments, call.call_id]
-            events = list(client.responses.create(model='fast', input='weather in Paris and Rome', tools=tools, stream=True))
-            done = [e for e in events if e.type == 'response.function_call_arguments.done']
-            out['parallel'] = sorted(e.arguments for e in done)
-            out['sequence'] = [e.sequence_number for e in events] == list(range(len(events)))
-            back = client.responses.create(model='fast', tools=tools, previous_response_id=f.id,
-                input=[{'type': 'function_call_output', 'call_id': call.call_id, 'output': 'sunny and warm'}])
-            out['follow_up'] = back.output_text
-            try:
-                client.responses.create(model='fast', input='x', previous_response_id='resp_unknown')
-            except openai.BadRequestError as e:
-                out['unknown_previous'] = [e.status_code, e.body.get('code')]
-            """)
+        let out = try Self.openAI(daemon, PythonClient.script(named: "translation_responses_over_chat"))
         #expect(out["plain"] as? [AnyHashable] == [FakeBridge.replyText(echoing: "hello there gateway"), "completed", 5, Self.words(FakeBridge.replyText(echoing: "hello there gateway")), "resp_"])
         let three = FakeBridge.replyText(echoing: "one two three")
         #expect(out["stream"] as? [AnyHashable] == [three, Self.words(three)])
@@ -172,23 +116,7 @@ struct TranslationDaemonTests {
             bridges: [("codex", bridge.url)], routes: ["codex"], bridgeOptions: ["codex": "responses = true"])
         defer { daemon.stop() }
         // `sent` holds the bodies exactly as the SDK sent them, to compare with what the bridge got.
-        let out = try Self.openAI(daemon, """
-            sent = []
-            c = openai.OpenAI(default_headers={'X-Caller': 'alice'}, max_retries=0,
-                http_client=openai.DefaultHttpxClient(event_hooks={'request': [lambda request: sent.append(request.content.decode())]}))
-            r = c.responses.create(model='fast', input='hello there gateway', instructions='be brief')
-            out['plain'] = [r.output_text, r.status, r.model, r.usage.input_tokens, r.usage.output_tokens, r.usage.total_tokens]
-            out['plain_id'] = r.id
-            with c.responses.stream(model='gpt-test', input=[{'role': 'user', 'content': 'one two three'}]) as s:
-                types = [e.type for e in s]
-                final = s.get_final_response()
-            out['stream'] = [final.output_text, final.status, final.usage.input_tokens, final.usage.output_tokens]
-            out['stream_types'] = types
-            events = list(c.responses.create(model='fast', input='alpha beta', stream=True))
-            out['deltas'] = ''.join(e.delta for e in events if e.type == 'response.output_text.delta')
-            out['sequence'] = [e.sequence_number for e in events] == list(range(len(events)))
-            out['sent'] = sent
-            """)
+        let out = try Self.openAI(daemon, PythonClient.script(named: "translation_responses_passed_through"))
         let hello = FakeBridge.replyText(echoing: "hello there gateway")
         let three = FakeBridge.replyText(echoing: "one two three")
         #expect(out["plain"] as? [AnyHashable] == [hello, "completed", "gpt-test", 5, Self.words(hello), 5 + Self.words(hello)])
@@ -231,20 +159,7 @@ struct TranslationDaemonTests {
         // right before the cut, some can be lost on the way in (body parts still buffered in
         // AsyncHTTPClient when the connection closes are dropped with the failure).
         bridge.chunkDelay = .milliseconds(100)
-        let broken = try Self.openAI(daemon, """
-            c = client.with_options(max_retries=0)
-            types, error = [], None
-            for e in c.responses.create(model='fast', input='one two three four', stream=True):
-                types.append(e.type)
-                if e.type == 'error': error = [e.code, e.message]
-            out['types'] = types
-            out['error'] = error
-            try:
-                c.responses.create(model='fast', input='cut me short')
-                out['whole'] = 'answered'
-            except openai.APIStatusError as e:
-                out['whole'] = [e.status_code, e.body.get('code')]
-            """)
+        let broken = try Self.openAI(daemon, PythonClient.script(named: "translation_responses_cut"))
         let types = broken["types"] as? [String] ?? []
         #expect(Array(types.prefix(4)) == ["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"], "\(broken)")
         #expect(types.last == "error" && !types.contains("response.completed"), "\(broken)")
@@ -268,19 +183,7 @@ struct TranslationDaemonTests {
         let bridge = try FakeAnthropicBridge(models: ["gpt-test"])
         let daemon = try GatewayDaemonTests.start(bridges: [("claude", bridge.url)], routes: ["claude"], apis: ["claude": "anthropic"])
         defer { daemon.stop() }
-        let chat = try Self.openAI(daemon, """
-            r = client.chat.completions.create(model='fast', messages=[{'role': 'system', 'content': 'be brief'}, {'role': 'user', 'content': 'hello there gateway'}])
-            out['plain'] = [r.choices[0].message.content, r.choices[0].finish_reason, r.usage.prompt_tokens, r.usage.completion_tokens]
-            chunks = list(client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'one two three'}], stream=True, stream_options={'include_usage': True}))
-            out['stream'] = [''.join(c.choices[0].delta.content or '' for c in chunks if c.choices), [c.usage.completion_tokens for c in chunks if c.usage]]
-            tools = [{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'type': 'object', 'properties': {'city': {'type': 'string'}}}}}]
-            arguments = ''
-            for c in client.chat.completions.create(model='fast', messages=[{'role': 'user', 'content': 'weather please'}], tools=tools, stream=True):
-                for choice in c.choices:
-                    for call in choice.delta.tool_calls or []: arguments += call.function.arguments or ''
-                    if choice.finish_reason: out['finish'] = choice.finish_reason
-            out['arguments'] = arguments
-            """)
+        let chat = try Self.openAI(daemon, PythonClient.script(named: "translation_chat_over_anthropic"))
         let hello = FakeBridge.replyText(echoing: "hello there gateway")
         #expect(chat["plain"] as? [AnyHashable] == [hello, "stop", 5, Self.words(hello)])
         let three = FakeBridge.replyText(echoing: "one two three")
@@ -293,14 +196,7 @@ struct TranslationDaemonTests {
         #expect(first?["system"] as? String == "be brief")
         #expect(first?["max_tokens"] as? Int == 4096)
 
-        let messages = try Self.anthropic(daemon, """
-            m = client.messages.create(model='fast', max_tokens=64, messages=[{'role': 'user', 'content': 'hello there gateway'}], extra_headers={'anthropic-beta': 'tools-2024-04-04'})
-            out['plain'] = [m.content[0].text, m.usage.input_tokens, m.model]
-            with client.messages.stream(model='fast', max_tokens=64, messages=[{'role': 'user', 'content': 'one two three'}]) as s:
-                out['stream'] = ''.join(s.text_stream)
-            counted = client.messages.count_tokens(model='fast', messages=[{'role': 'user', 'content': 'one two three four'}])
-            out['count'] = [counted.input_tokens, counted.model_dump().get('estimated')]
-            """)
+        let messages = try Self.anthropic(daemon, PythonClient.script(named: "translation_messages_passed_through"))
         #expect(messages["plain"] as? [AnyHashable] == [hello, 3, "gpt-test"])
         #expect(messages["stream"] as? String == three)
         #expect(messages["count"] as? [AnyHashable] == [4, NSNull()], "count_tokens is the bridge's own count, not an estimate")
@@ -321,27 +217,11 @@ struct TranslationDaemonTests {
         bridge.failOnlyPosts = true
         let daemon = try GatewayDaemonTests.start(bridges: [("codex", bridge.url)], routes: ["codex"])
         defer { daemon.stop() }
-        let messages = try Self.anthropic(daemon, """
-            try:
-                with client.messages.stream(model='fast', max_tokens=64, messages=[{'role': 'user', 'content': 'one two three four'}]) as s:
-                    for _ in s: pass
-                out['result'] = 'ended cleanly'
-            except anthropic.APIStatusError as e:
-                out['result'] = ['error', e.body['error']['type'] if isinstance(e.body, dict) else str(e.body)]
-            except Exception as e:
-                out['result'] = ['exception', type(e).__name__, str(e)]
-            """)
+        let messages = try Self.anthropic(daemon, PythonClient.script(named: "translation_messages_broken_stream"))
         let result = messages["result"] as? [Any]
         #expect(result?.first as? String != nil && result?.first as? String != "ended cleanly", "\(messages)")
         #expect("\(messages)".contains("broke off") || "\(messages)".contains("api_error"), "\(messages)")
-        let responses = try Self.openAI(daemon, """
-            types = []
-            try:
-                for e in client.responses.create(model='fast', input='one two three four', stream=True): types.append(e.type)
-            except Exception as e:
-                types.append('exception')
-            out['types'] = types
-            """)
+        let responses = try Self.openAI(daemon, PythonClient.script(named: "translation_responses_broken_stream"))
         let types = responses["types"] as? [String] ?? []
         #expect(types.contains("response.failed") && !types.contains("response.completed"), "\(types)")
         let rows = try Self.ledger(daemon)
@@ -355,14 +235,7 @@ struct TranslationDaemonTests {
         let daemon = try GatewayDaemonTests.start(
             bridges: [("codex", bridge.url)], routes: ["codex"], gatewayOptions: "ping_interval = \"200ms\"")
         defer { daemon.stop() }
-        let out = try Self.anthropic(daemon, """
-            import http.client
-            c = http.client.HTTPConnection('127.0.0.1', \(daemon.gateway), timeout=30)
-            body = {'model': 'fast', 'max_tokens': 64, 'stream': True, 'messages': [{'role': 'user', 'content': 'one two three'}]}
-            c.request('POST', '/v1/messages', body=json.dumps(body), headers={'content-type': 'application/json', 'x-api-key': '\(Self.key)'})
-            data = c.getresponse().read().decode()
-            out['events'] = [line[7:] for line in data.splitlines() if line.startswith('event: ')]
-            """)
+        let out = try Self.anthropic(daemon, PythonClient.script(named: "translation_pings"))
         let events = out["events"] as? [String] ?? []
         let pings = events.filter { $0 == "ping" }.count
         #expect(pings >= 2, "about one ping per 200 ms of a 1.2 s silence: \(events)")

@@ -13,6 +13,11 @@ import Glibc
 /// proxy variables and without inherited `OPENAI_*`/`ANTHROPIC_*` settings, with `NO_PROXY=*`
 /// (tests only talk to loopback), plus the variables the test passes. Spawned with `posix_spawn`;
 /// killed with SIGKILL when it outlives its timeout.
+///
+/// The tests' scripts live as `.py` files in `Tests/IntegrationTests/Python/`, read from the source
+/// tree (not bundled as resources): ``script(named:)`` gives a file's text (to run alone or after a
+/// prelude script), ``run(scriptNamed:environment:timeout:)`` runs a file as it is. Scripts get
+/// their inputs from environment variables (or `sys.argv`), never from Swift interpolation.
 public enum PythonClient {
     /// What a script did.
     public struct Result: Sendable, CustomStringConvertible {
@@ -70,6 +75,31 @@ public enum PythonClient {
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
 
+    /// `Tests/IntegrationTests/Python`, the folder of the tests' Python scripts.
+    public static let scriptsDirectory: URL = repositoryRoot.appendingPathComponent("Tests/IntegrationTests/Python")
+
+    /// The path of `Tests/IntegrationTests/Python/<name>.py`.
+    ///
+    /// - Throws: ``Failure`` if there is no such file.
+    public static func scriptPath(named name: String) throws -> String {
+        let path = scriptsDirectory.appendingPathComponent(name + ".py").path
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure("no Python script \(path)") }
+        return path
+    }
+
+    /// The text of `Tests/IntegrationTests/Python/<name>.py`, for ``run(_:environment:timeout:)``
+    /// (alone, or after a prelude script of its own).
+    ///
+    /// - Throws: ``Failure`` if the file cannot be read.
+    public static func script(named name: String) throws -> String {
+        let path = try scriptPath(named: name)
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw Failure("cannot read \(path): \(error)")
+        }
+    }
+
     /// `.venv/bin/python` in the repository root, or `$BRIDGEKEEPER_TEST_PYTHON` when set (to run
     /// the client tests against other SDK versions).
     public static var interpreter: String {
@@ -88,13 +118,35 @@ public enum PythonClient {
     public static func run(
         _ script: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)
     ) throws -> Result {
+        try execute(["-c", script], environment: environment, timeout: timeout)
+    }
+
+    /// Runs the file `Tests/IntegrationTests/Python/<name>.py` (`python -I <path>`) like
+    /// ``run(_:environment:timeout:)``; a traceback names the file and its lines.
+    ///
+    /// - Throws: ``Failure`` if there is no such file, `.venv` is missing or the child cannot be spawned.
+    public static func run(
+        scriptNamed name: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) throws -> Result {
+        try execute([try scriptPath(named: name)], environment: environment, timeout: timeout)
+    }
+
+    /// Runs the file `<name>.py` like ``run(scriptNamed:environment:timeout:)`` on a thread of its own.
+    public static func run(
+        scriptNamed name: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)
+    ) async throws -> Result {
+        try await BlockingWork.run("PythonClient") { try run(scriptNamed: name, environment: environment, timeout: timeout) }
+    }
+
+    /// Runs `python -I arguments...` to completion and captures its output; blocks the calling thread.
+    private static func execute(_ arguments: [String], environment: [String: String], timeout: Duration) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else {
             throw Failure("\(interpreter) is missing: run scripts/setup to create .venv with the openai and anthropic SDKs")
         }
         let output = Capture()
         let errors = Capture()
         let pid = try spawn(
-            [interpreter, "-I", "-c", script], environment: childEnvironment(environment),
+            [interpreter, "-I"] + arguments, environment: childEnvironment(environment),
             stdout: output, stderr: errors)
 
         var status: Int32?
@@ -158,6 +210,12 @@ public enum PythonClient {
     /// needed meanwhile, so a busy pool cannot stall the test.
     public static func start(_ script: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)) -> Background {
         Background { try run(script, environment: environment, timeout: timeout) }
+    }
+
+    /// Starts the file `<name>.py` like ``run(scriptNamed:environment:timeout:)`` without waiting
+    /// for it; a missing file is the error ``Background/wait()`` throws.
+    public static func start(scriptNamed name: String, environment: [String: String] = [:], timeout: Duration = .seconds(30)) -> Background {
+        Background { try run(scriptNamed: name, environment: environment, timeout: timeout) }
     }
 
     // MARK: Internals

@@ -1,0 +1,5 @@
+try:
+    client.chat.completions.create(model='gpt-test', messages=[{'role': 'user', 'content': 'x'}])
+    print(json.dumps({'error': None}))
+except openai.APIStatusError as e:
+    print(json.dumps({'status': e.status_code, 'code': e.body.get('code'), 'message': e.body.get('message')}))
