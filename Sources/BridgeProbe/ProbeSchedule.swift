@@ -15,7 +15,8 @@ public struct ProbeSchedule: Sendable {
 
     /// The targets, by name.
     public private(set) var targets: [String: ProbeTarget]
-    private var started = false
+    /// Whether ``start(at:)`` was called.
+    public private(set) var started = false
     private var due: [String: ContinuousClock.Instant] = [:]
     /// Bridges being probed, with the due time each probe was started for.
     private var inFlight: [String: ContinuousClock.Instant] = [:]

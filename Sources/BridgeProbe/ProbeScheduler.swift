@@ -7,7 +7,6 @@ import Platform
 public final class ProbeScheduler: Sendable {
     private struct State {
         var schedule: ProbeSchedule
-        var started = false
         var stopped = false
         var workers = 0
         var running = 0
@@ -34,8 +33,7 @@ public final class ProbeScheduler: Sendable {
     /// Starts the pool; every bridge is probed at once, then at its interval.
     public func start() {
         state.change { state in
-            guard !state.started, !state.stopped else { return }
-            state.started = true
+            guard !state.schedule.started, !state.stopped else { return }
             state.schedule.start(at: .now)
             addWorkers(&state)
         }
@@ -46,7 +44,7 @@ public final class ProbeScheduler: Sendable {
     public func replace(targets new: [ProbeTarget]) {
         state.change { state in
             state.schedule.replace(targets: new, at: .now)
-            guard state.started, !state.stopped else { return }
+            guard state.schedule.started, !state.stopped else { return }
             addWorkers(&state)
         }
     }

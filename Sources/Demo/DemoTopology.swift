@@ -88,7 +88,7 @@ public final class DemoTopology {
         let sshd = try Self.demo { () throws(PrivateSSHD.Failure) in try PrivateSSHD(Self.sshdConfiguration(directory: directory, port: sshdPort, forward: forwardPort)) }
         let knownHostsFile = "\(directory)/known_hosts"
         do {
-            try "[127.0.0.1]:\(sshd.port) \(sshd.hostKeyLine)\n".write(toFile: knownHostsFile, atomically: true, encoding: .utf8)
+            try (sshd.knownHostsLine() + "\n").write(toFile: knownHostsFile, atomically: true, encoding: .utf8)
         } catch {
             throw DemoFailure("cannot write \(knownHostsFile): \(error.localizedDescription)")
         }

@@ -120,6 +120,10 @@ public final class PrivateSSHD: Sendable {
     /// The host public key as `ssh-ed25519 AAAA…`, without its comment.
     public var hostKeyLine: String { (try? Self.publicKey(hostKeyPath)) ?? "" }
 
+    /// The known_hosts line for this sshd, under `name` (`[127.0.0.1]:<port>` by default), without
+    /// a trailing newline.
+    public func knownHostsLine(name: String? = nil) -> String { "\(name ?? "[127.0.0.1]:\(port)") \(hostKeyLine)" }
+
     /// Its log so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

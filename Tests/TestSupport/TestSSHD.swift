@@ -107,7 +107,7 @@ public final class TestSSHD: Sendable {
     ///   - name: the host pattern; defaults to `[127.0.0.1]:<port>`.
     /// - Returns: the line, without a trailing newline.
     public func knownHosts(hashed: Bool = false, name: String? = nil) -> String {
-        let line = "\(name ?? "[127.0.0.1]:\(port)") \(hostKeyLine)"
+        let line = sshd.knownHostsLine(name: name)
         guard hashed else { return line }
         let path = directory.appendingPathComponent("known_hosts-hash-\(nextFileNumber())").path
         do {

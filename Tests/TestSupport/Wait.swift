@@ -36,19 +36,4 @@ public enum Wait {
             Thread.sleep(forTimeInterval: interval.timeInterval)
         }
     }
-
-    /// Polls `condition` until it holds, without blocking the caller's thread; throws ``Timeout``
-    /// naming `what` after `timeout`.
-    public static func until(
-        _ what: @autoclosure () -> String, timeout: Duration, interval: Duration = .milliseconds(20),
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                throw Timeout(description: "timed out after \(timeout) waiting for \(what())")
-            }
-            try await Task.sleep(for: interval)
-        }
-    }
 }

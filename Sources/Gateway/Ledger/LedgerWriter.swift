@@ -53,7 +53,8 @@ public final class LedgerWriter: RequestLedger, Sendable {
                 return .done((state.pending, state.closed))
             }
             if !batch.isEmpty { write(batch) }
-            if last && state.withLock({ $0.pending.isEmpty }) { break }
+            // Once closed, record() takes no more rows: this batch was the last.
+            if last { break }
         }
         state.change { $0.finished = true }
     }
