@@ -27,6 +27,7 @@ public final class ManagedBridge: Sendable {
     private let backoff: Backoff
     private let onChange: @Sendable (ManagedBridgeState) -> Void
     private let current = Mutex<ManagedBridgeState>(.stopped)
+    private let passedChecks = Atomic<Int>(0)
     private let lifecycle = Mutex<Lifecycle>(.idle)
     private let grace = Mutex<Duration>(.seconds(5))
     private let wake = StopSignal()
@@ -84,6 +85,10 @@ public final class ManagedBridge: Sendable {
 
     /// The current state.
     public var state: ManagedBridgeState { current.withLock { $0 } }
+
+    /// How many checks of its processes' listeners have found them loopback-only, over the
+    /// bridge's life: an event to follow ("several checks passed") instead of a span of time.
+    public var passedExposureChecks: Int { passedChecks.load(ordering: .relaxed) }
 
     /// Whether the bridge's processes listen on loopback only right now, scanned on the calling
     /// thread; false once it was found exposed. A probe's answer is believed only after this: the
@@ -215,6 +220,7 @@ public final class ManagedBridge: Sendable {
                     logger.warning("cannot read \(procRoot)/net/tcp: the bridge's listeners are not being checked")
                     warnedUnverified = true
                 }
+                if scan.listeners != nil { passedChecks.add(1, ordering: .relaxed) }
                 nextCheck = checks.next(after: now, startedAt: process.startedAt)
             }
             process.pump(timeout: max(.zero, min(nextCheck - .now, .milliseconds(200))), wake: wake.fd)

@@ -79,6 +79,9 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier(environment: environment)
         let heartbeat = Heartbeat()
         let watchdogTimeout = Watchdog.timeout(environment: environment, pid: getpid())
+        if watchdogTimeout == nil, environment["WATCHDOG_USEC"] != nil, let owner = environment["WATCHDOG_PID"] {
+            logger.notice("WATCHDOG_USEC is meant for process \(owner) (WATCHDOG_PID), not this one (\(getpid())): no watchdog pings")
+        }
         let publishStatus: @Sendable () -> Void = { notifier.status(statusReport().systemdStatus) }
         let readiness = Readiness(waitingFor: settings.gateway == nil ? ["control"] : ["gateway", "control"]) {
             notifier.ready(status: statusReport().systemdStatus)
@@ -98,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
         // The gateway owns its ledger writer and closes it when it stops serving.
         let gateway = settings.gateway.map { gatewayConfiguration in
             GatewayService(
-                configuration: gatewayConfiguration, availability: BridgeAvailability(monitor: monitor), ledger: LedgerWriter(store: store, logger: logger),
+                configuration: gatewayConfiguration, availability: MonitorAvailability(monitor: monitor), ledger: LedgerWriter(store: store, logger: logger),
                 dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
                 logger: logger, onListening: { _ in readiness.ready("gateway") })
         }

@@ -76,7 +76,8 @@ struct NotificationDaemonTests {
         let command = #"["/usr/bin/python3", "-m", "http.server", "--bind", "0.0.0.0", "\#(port)"]"#
         let config = try dir.write(
             "bk.toml", Self.config(state: dir.path + "/state", bridge: "http://127.0.0.1:\(port)", webhook: receiver.url, command: command))
-        let daemon = try Bridgekeeper.start(["run", "--config", config])
+        // At debug level every probe is logged, and the exposed bridge's are "not believed".
+        let daemon = try Bridgekeeper.start(["run", "--config", config, "--log-level", "debug"])
         defer { if daemon.process.isRunning { Self.stop(daemon) } }
         try Wait.until("the exposure notice", timeout: .seconds(15)) { !receiver.requests.isEmpty }
         let body = receiver.requests.first?.body ?? ""
@@ -85,7 +86,10 @@ struct NotificationDaemonTests {
         let status = try Bridgekeeper.run(["status", "--json", "--config", config])
         #expect(status.output.contains("\"state\" : \"exposed\""))
         #expect(TestClientProbe.refused(port: port), "the exposed bridge still listens")
-        Thread.sleep(forTimeInterval: 1)
+        // Five more probes go by, none believed, and nobody is paged again.
+        let unbelieved = { daemon.output.components(separatedBy: "not believed").count }
+        let probes = unbelieved()
+        try Wait.until("five more probes", timeout: .seconds(15), lastSeen: { daemon.output }) { unbelieved() >= probes + 5 }
         #expect(Self.events(receiver) == ["opened"])
     }
 }

@@ -84,18 +84,37 @@ struct SystemdNotifyTests {
     @Test("a watchdog meant for another process (WATCHDOG_PID) is not ours: no WATCHDOG=1")
     func noWatchdog() throws {
         let dir = try TemporaryDirectory("test")
-        let config = try dir.write("bk.toml", try daemonSections(state: dir.path + "/state"))
+        let nothing = try TestSSHD.freePort()
+        let config = try dir.write(
+            "bk.toml",
+            try daemonSections(state: dir.path + "/state") + """
+            [[bridges]]
+            name = "codex"
+            url = "http://127.0.0.1:\(nothing)"
+            api = "openai"
+              [bridges.probe]
+              interval = "200ms"
+              timeout = "150ms"
+
+            """)
         let socket = try NotifySocket(directory: dir.path)
         defer { socket.stop() }
+        // At debug level every probe is logged: the test's clock.
         let daemon = try Bridgekeeper.start(
-            ["run", "--config", config],
+            ["run", "--config", config, "--log-level", "debug"],
             extraEnvironment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000", "WATCHDOG_PID": "1"])
         defer {
             kill(daemon.process.processIdentifier, SIGTERM)
             daemon.process.waitUntilExit()
         }
         #expect(socket.wait(for: "READY=1", timeout: .seconds(30)) != nil, "\(daemon.output)")
-        Thread.sleep(forTimeInterval: 1)
+        try Wait.until("the daemon says why it does not ping", timeout: .seconds(10), lastSeen: { daemon.output }) {
+            daemon.output.contains("WATCHDOG_USEC is meant for process 1")
+        }
+        // Five probes 200 ms apart go by: a 400 ms watchdog would have pinged about four times.
+        let probes = { daemon.output.components(separatedBy: "probe codex:").count - 1 }
+        let seen = probes()
+        try Wait.until("five more probes", timeout: .seconds(30), lastSeen: { daemon.output }) { probes() >= seen + 5 }
         #expect(!socket.messages.contains { $0.has("WATCHDOG=1") })
     }
 }

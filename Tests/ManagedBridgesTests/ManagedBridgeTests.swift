@@ -60,7 +60,8 @@ struct ManagedBridgeTests {
 
         try Wait.until("a listener on port \(port)", timeout: .seconds(10)) { TestSSHD.listeners(port: port) == ["127.0.0.1"] }
         // Several exposure checks pass over the listening bridge.
-        Thread.sleep(forTimeInterval: 1)
+        let passed = bridge.passedExposureChecks
+        try Wait.until("3 more passed exposure checks", timeout: .seconds(10)) { bridge.passedExposureChecks >= passed + 3 }
         let response = try TestClient.httpGet(port: port, path: "/health")
         #expect(response.status == 200)
         #expect(String(decoding: response.body, as: UTF8.self) == "ok")
