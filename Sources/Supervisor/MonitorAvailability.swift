@@ -3,7 +3,7 @@ public import Gateway
 /// The gateway's view of the bridges, from the monitor: a bridge serves while it is `live`, or
 /// not probed yet (`unknown`: the gateway's own circuit breaker guards that moment); otherwise
 /// the client hears why, with the bridge's own words where it gave any.
-public struct BridgeAvailability: AvailabilitySource {
+public struct MonitorAvailability: AvailabilitySource {
     private let monitor: BridgeMonitor
 
     /// Availability as `monitor` sees it.
@@ -11,7 +11,7 @@ public struct BridgeAvailability: AvailabilitySource {
         self.monitor = monitor
     }
 
-    public func availability(of bridge: String) async -> ProviderAvailability {
+    public func availability(of bridge: String) async -> BridgeAvailability {
         guard let status = monitor.status(of: bridge) else {
             return .unusable(code: "bridge_down", hint: "no bridge named \(bridge) is configured")
         }

@@ -12,9 +12,9 @@ public struct StatusDashboard: DashboardSource {
         tunnelManager = tunnels
     }
 
-    public func providers() -> [ProviderStatus] {
+    public func bridges() -> [BridgeSummary] {
         monitor.statuses.map { bridge in
-            ProviderStatus(
+            BridgeSummary(
                 name: bridge.name, state: bridge.state, since: bridge.since, reason: bridge.reason, message: bridge.message,
                 latencyMs: bridge.latencyMs, subscription: bridge.subscription, tunnel: bridge.tunnel)
         }

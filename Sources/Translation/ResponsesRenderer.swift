@@ -8,7 +8,7 @@
 /// counts are `TokenEstimate` estimates.
 public struct ResponsesRenderer: Sendable {
     /// The request this answers.
-    public let exchange: ResponsesExchange
+    public let translation: ResponsesTranslation
     /// The response id, `resp_<id>`.
     public let responseID: String
     /// The message item's id, `msg_<id>`.
@@ -17,11 +17,11 @@ public struct ResponsesRenderer: Sendable {
     private let createdAt: Int
     private let model: String
 
-    /// A renderer for the answer to `exchange`. `id` is a unique token for this response (e.g.
+    /// A renderer for the answer to `translation`. `id` is a unique token for this response (e.g.
     /// random hex): the response is `resp_<id>`, its message `msg_<id>`, its calls `fc_<id>_<n>`.
     /// `createdAt` is the Unix time in seconds; `model` the model name to show the client.
-    public init(exchange: ResponsesExchange, id: String, createdAt: Int, model: String) {
-        self.exchange = exchange
+    public init(translation: ResponsesTranslation, id: String, createdAt: Int, model: String) {
+        self.translation = translation
         self.responseID = "resp_\(id)"
         self.messageID = "msg_\(id)"
         self.callIDPrefix = "fc_\(id)_"
@@ -37,8 +37,8 @@ public struct ResponsesRenderer: Sendable {
     /// Remembers the conversation, with `completion` as the assistant's answer, under this
     /// response's id for a later `previous_response_id` (unless the client sent `store: false`).
     public func remember(_ completion: Completion, in history: ResponseHistory.Scope) {
-        guard exchange.isStored else { return }
-        history.record(exchange.conversation + [completion.chatMessage], for: responseID)
+        guard translation.isStored else { return }
+        history.record(translation.conversation + [completion.chatMessage], for: responseID)
     }
 
     // MARK: - Parts shared with the stream writer
@@ -102,7 +102,7 @@ public struct ResponsesRenderer: Sendable {
 
     private func usage(for completion: Completion) -> JSON {
         let usage = completion.usage ?? Usage(
-            input: TokenEstimate.tokens(request: exchange.chatRequest),
+            input: TokenEstimate.tokens(request: translation.chatRequest),
             output: TokenEstimate.tokens(characters: completion.toolCalls.reduce(completion.text.count) {
                 $0 + $1.name.count + $1.arguments.count
             }))
@@ -115,7 +115,7 @@ public struct ResponsesRenderer: Sendable {
 
     /// The response object, its members in the official order, the request's settings echoed.
     private func envelope(status: String, error: JSON, incompleteDetails: JSON, output: [JSON], usage: JSON) -> JSON {
-        let request = exchange.request
+        let request = translation.request
         let reasoning = request["reasoning"]
         return [
             "id": .string(responseID), "object": "response", "created_at": .int(createdAt), "status": .string(status),
@@ -125,7 +125,7 @@ public struct ResponsesRenderer: Sendable {
             "parallel_tool_calls": request["parallel_tool_calls"] ?? true,
             "previous_response_id": request["previous_response_id"] ?? .null,
             "reasoning": ["effort": reasoning?["effort"] ?? .null, "summary": reasoning?["summary"] ?? .null],
-            "store": .bool(exchange.isStored), "temperature": request["temperature"] ?? 1,
+            "store": .bool(translation.isStored), "temperature": request["temperature"] ?? 1,
             "text": request["text"] ?? ["format": ["type": "text"]],
             "tool_choice": request["tool_choice"] ?? "auto", "tools": request["tools"] ?? [],
             "top_p": request["top_p"] ?? 1, "truncation": request["truncation"] ?? "disabled",

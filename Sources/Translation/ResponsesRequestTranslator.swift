@@ -28,7 +28,7 @@ public struct ResponsesRequestTranslator: Sendable {
 
     /// `request` (a Responses request body) as a chat request for the model `model` (the
     /// canonical id the bridge knows), with what the answer will need.
-    public func translate(_ request: JSON, model: String) throws(TranslationError) -> ResponsesExchange {
+    public func translate(_ request: JSON, model: String) throws(TranslationError) -> ResponsesTranslation {
         guard request.object != nil else { throw TranslationError("request body: expected a JSON object") }
         if present(request["conversation"]) != nil {
             throw TranslationError("conversation: the Conversations API is not supported by this gateway; send the input items, or previous_response_id")
@@ -60,7 +60,7 @@ public struct ResponsesRequestTranslator: Sendable {
             chat["stream"] = true
             chat["stream_options"] = ["include_usage": true]
         }
-        return ResponsesExchange(chatRequest: chat, request: request, conversation: conversation)
+        return ResponsesTranslation(chatRequest: chat, request: request, conversation: conversation)
     }
 
     // MARK: - Conversation

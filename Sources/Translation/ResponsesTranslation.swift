@@ -1,7 +1,7 @@
 /// A Responses API request translated for a chat-completions bridge: what to send upstream, and
 /// what the answer needs later (the client's request, echoed in the response object, and the
 /// conversation to remember for `previous_response_id`).
-public struct ResponsesExchange: Sendable, Equatable {
+public struct ResponsesTranslation: Sendable, Equatable {
     /// The OpenAI chat completions request to send to the bridge.
     public let chatRequest: JSON
     /// The Responses request as the client sent it.

@@ -20,13 +20,13 @@ import TestSupport
 struct GatewayRouterTests {
     /// Which bridges are usable, set by the test.
     final class Availability: AvailabilitySource {
-        let unusable = Mutex<[String: ProviderAvailability]>([:])
-        func availability(of bridge: String) async -> ProviderAvailability { unusable.withLock { $0[bridge] } ?? .usable }
+        let unusable = Mutex<[String: BridgeAvailability]>([:])
+        func availability(of bridge: String) async -> BridgeAvailability { unusable.withLock { $0[bridge] } ?? .usable }
     }
 
     struct Source: DashboardSource {
-        func providers() -> [ProviderStatus] {
-            [ProviderStatus(
+        func bridges() -> [BridgeSummary] {
+            [BridgeSummary(
                 name: "a", state: "live", since: Date(timeIntervalSince1970: 0), reason: nil, message: nil, latencyMs: 1,
                 subscription: "ChatGPT Plus", tunnel: nil)]
         }

@@ -7,8 +7,8 @@ struct ResponsesRendererTests {
     let history = ResponseHistory()
 
     func renderer(_ request: JSON) throws -> ResponsesRenderer {
-        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5")
-        return ResponsesRenderer(exchange: exchange, id: "7", createdAt: 1_700_000_000, model: "qwen2.5")
+        let translation = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5")
+        return ResponsesRenderer(translation: translation, id: "7", createdAt: 1_700_000_000, model: "qwen2.5")
     }
 
     @Test("a whole answer, compared whole: message then calls, usage, the request's settings echoed")
@@ -55,7 +55,7 @@ struct ResponsesRendererTests {
     func estimatedUsage() throws {
         let renderer = try renderer(["input": "What is the weather like?"])
         let response = renderer.response(for: Completion(text: "Sunny and warm.", toolCalls: [.init(id: "c", name: "f", arguments: "{}")]))
-        let input = TokenEstimate.tokens(request: renderer.exchange.chatRequest)
+        let input = TokenEstimate.tokens(request: renderer.translation.chatRequest)
         #expect(response["usage"]?["input_tokens"]?.int == input)
         #expect(response["usage"]?["output_tokens"]?.int == TokenEstimate.tokens(characters: 15 + 1 + 2))
         #expect(response["usage"]?["total_tokens"]?.int == input + 5)

@@ -27,11 +27,11 @@ struct ResponsesRequestTranslatorTests {
     func codexGolden() throws {
         let request = try JSONParser.parse(Golden.text("responses-to-chat-codex.responses.json"))
         let expected = try JSONParser.parse(Golden.text("responses-to-chat-codex.chat.json"))
-        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5-coder")
-        #expect(exchange.chatRequest.text == expected.text)
-        #expect(exchange.request == request)
-        #expect(!exchange.isStored)
-        #expect(exchange.conversation == Array(expected["messages"]!.array!.dropFirst()), "the instructions are not part of the conversation")
+        let translation = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5-coder")
+        #expect(translation.chatRequest.text == expected.text)
+        #expect(translation.request == request)
+        #expect(!translation.isStored)
+        #expect(translation.conversation == Array(expected["messages"]!.array!.dropFirst()), "the instructions are not part of the conversation")
     }
 
     @Test("instructions come first; a string input is one user message")
@@ -161,11 +161,11 @@ struct ResponsesRequestTranslatorTests {
     func previousResponse() throws {
         let earlier: [JSON] = [["role": "user", "content": "a"], ["role": "assistant", "content": "b"]]
         history.record(earlier, for: "resp_1")
-        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(
+        let translation = try ResponsesRequestTranslator(history: history.scope(nil)).translate(
             ["instructions": "new", "previous_response_id": "resp_1", "input": "c"], model: "m")
-        #expect(exchange.chatRequest["messages"]?.text
+        #expect(translation.chatRequest["messages"]?.text
             == #"[{"role":"system","content":"new"},{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]"#)
-        #expect(exchange.conversation == earlier + [["role": "user", "content": "c"]])
+        #expect(translation.conversation == earlier + [["role": "user", "content": "c"]])
     }
 
     @Test("previous_response_id: an unknown id is previous_response_not_found, saying what the gateway keeps")

@@ -12,8 +12,8 @@ struct ResponsesStreamWriterTests {
     let history = ResponseHistory(capacity: 10)
 
     func renderer(_ request: JSON = Self.request) throws -> ResponsesRenderer {
-        let exchange = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5")
-        return ResponsesRenderer(exchange: exchange, id: "0001", createdAt: 1_700_000_000, model: "qwen2.5")
+        let translation = try ResponsesRequestTranslator(history: history.scope(nil)).translate(request, model: "qwen2.5")
+        return ResponsesRenderer(translation: translation, id: "0001", createdAt: 1_700_000_000, model: "qwen2.5")
     }
 
     /// What a Responses client receives for a chat upstream's bytes, delivered in pieces of `size`.

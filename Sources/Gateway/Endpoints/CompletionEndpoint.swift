@@ -35,10 +35,10 @@ struct CompletionEndpoint: Sendable {
             }
             entry.modelServed = model.id
             entry.price = model.price
-            let exchange = Exchange(
+            let routed = RoutedRequest(
                 surface: surface, client: client, model: model, headers: request.headers, history: history.scope(context.key))
             let (answer, plan) = try await router.send(model: model.id, routes: model.routes, among: routes.bridges) { bridge throws(GatewayError) in
-                try exchange.prepare(for: bridge)
+                try routed.prepare(for: bridge)
             }
             entry.bridge = answer.bridge.name
             entry.compression = plan.compression
@@ -47,9 +47,9 @@ struct CompletionEndpoint: Sendable {
                 throw await Self.refusal(answer, status: status)
             }
             if client.stream {
-                return stream(answer, plan: plan, exchange: exchange, entry: entry)
+                return stream(answer, plan: plan, routed: routed, entry: entry)
             }
-            return try await whole(answer, plan: plan, exchange: exchange, entry: &entry)
+            return try await whole(answer, plan: plan, routed: routed, entry: &entry)
         } catch {
             entry.finish(status: Int(error.status.code), errorCode: error.code)
             recorder.record(entry.record)
@@ -58,7 +58,7 @@ struct CompletionEndpoint: Sendable {
     }
 
     /// A whole answer: read it, take its usage, and pass it on as it came or translated.
-    private func whole(_ answer: UpstreamRouter.Answer, plan: Exchange.Plan, exchange: Exchange, entry: inout LedgerEntry) async throws(GatewayError) -> Response {
+    private func whole(_ answer: UpstreamRouter.Answer, plan: RoutedRequest.Plan, routed: RoutedRequest, entry: inout LedgerEntry) async throws(GatewayError) -> Response {
         let body: ByteBuffer
         do {
             body = try await answer.response.body.collect(upTo: 64 << 20)
@@ -74,13 +74,13 @@ struct CompletionEndpoint: Sendable {
             guard let upstream = try? JSONParser.parse(bytes), let read = plan.upstream.completion(in: upstream) else {
                 throw GatewayError(.badGateway, code: "upstream_error", type: "api_error", "bridge \(answer.bridge.name) answered with a body that is not a JSON object")
             }
-            output = exchange.render(read, plan: plan).bytes
+            output = routed.render(read, plan: plan).bytes
             completion = read
         }
         // The bridge's usage; else an estimate from the text (only then is the whole answer read).
         entry.usage = plan.upstream.usage(in: bytes)
             ?? TokenUsage.estimate(
-                inputCharacters: exchange.client.original.count,
+                inputCharacters: routed.client.original.count,
                 outputCharacters: (completion ?? (try? JSONParser.parse(bytes)).flatMap { plan.upstream.completion(in: $0) })
                     .map(Self.characters) ?? 0)
         entry.markFirstByte()
@@ -91,18 +91,18 @@ struct CompletionEndpoint: Sendable {
     }
 
     /// A stream: passed through or translated, event by event.
-    private func stream(_ answer: UpstreamRouter.Answer, plan: Exchange.Plan, exchange: Exchange, entry: LedgerEntry) -> Response {
+    private func stream(_ answer: UpstreamRouter.Answer, plan: RoutedRequest.Plan, routed: RoutedRequest, entry: LedgerEntry) -> Response {
         let bridge = answer.bridge.name
         let conversion: any StreamConversion =
             if plan.translated {
-                StreamTranslation(reader: plan.upstream.reader, writer: exchange.writer(plan: plan), bridge: bridge)
+                StreamTranslation(reader: plan.upstream.reader, writer: routed.writer(plan: plan), bridge: bridge)
             } else if plan.upstream == .chat {
-                ChatPassThrough(clientWantsUsage: exchange.client.clientWantsUsage, bridge: bridge)
+                ChatPassThrough(clientWantsUsage: routed.client.clientWantsUsage, bridge: bridge)
             } else {
                 EventPassThrough(reader: plan.upstream.reader, dialect: plan.upstream, bridge: bridge)
             }
         return StreamRelay(
-            upstream: answer.response.body, conversion: conversion, entry: entry, inputCharacters: exchange.client.original.count,
+            upstream: answer.response.body, conversion: conversion, entry: entry, inputCharacters: routed.client.original.count,
             recorder: recorder, keepAliveInterval: pingInterval
         ).response()
     }

@@ -19,7 +19,7 @@ struct DashboardEndpoints: Sendable {
     func register(on router: Router<GatewayRequestContext>) {
         let group = router.group("/api/dashboard")
         group.get("health") { request, _ in try await authorized(request) { health() } }
-        group.get("providers") { request, _ in try await authorized(request) { ["providers": source.providers()] } }
+        group.get("providers") { request, _ in try await authorized(request) { ["providers": source.bridges()] } }
         group.get("subscriptions") { request, _ in try await authorized(request) { subscriptions() } }
         group.get("requests") { request, _ in
             let query = request.uri.queryParameters
@@ -66,7 +66,7 @@ struct DashboardEndpoints: Sendable {
     }
 
     private func health() -> Health {
-        let providers = source.providers()
+        let providers = source.bridges()
         let tunnels = source.tunnels()
         var database = "absent"
         if let store {
@@ -88,7 +88,7 @@ struct DashboardEndpoints: Sendable {
     }
 
     private func subscriptions() -> [String: [Subscription]] {
-        ["subscriptions": source.providers().compactMap { provider in
+        ["subscriptions": source.bridges().compactMap { provider in
             provider.subscription.map {
                 Subscription(subscription: $0, bridge: provider.name, state: provider.state, authRequired: provider.state == "auth_required", message: provider.message)
             }

@@ -4,13 +4,13 @@ public import Foundation
 /// provides it; the Gateway imports neither the prober nor the tunnels.
 public protocol DashboardSource: Sendable {
     /// Every bridge, in config order.
-    func providers() -> [ProviderStatus]
+    func bridges() -> [BridgeSummary]
     /// Every tunnel, in config order.
     func tunnels() -> [TunnelSummary]
 }
 
 /// A bridge as the dashboard lists it.
-public struct ProviderStatus: Sendable, Equatable, Codable {
+public struct BridgeSummary: Sendable, Equatable, Codable {
     public var name: String
     public var state: String
     public var since: Date
@@ -21,7 +21,7 @@ public struct ProviderStatus: Sendable, Equatable, Codable {
     public var subscription: String?
     public var tunnel: String?
 
-    /// Makes a provider's status.
+    /// Makes a bridge's summary.
     public init(
         name: String, state: String, since: Date, reason: String?, message: String?, latencyMs: Double?, subscription: String?,
         tunnel: String?

@@ -44,8 +44,8 @@ final class GatewayMetrics: Sendable {
     func exposition(states source: any DashboardSource) -> [UInt8] {
         var text = registry.emitToString()
         text += "# HELP bridgekeeper_bridge_state The bridge's current state\n# TYPE bridgekeeper_bridge_state gauge\n"
-        for provider in source.providers() {
-            text += "bridgekeeper_bridge_state{bridge=\"\(Self.escape(provider.name))\",state=\"\(provider.state)\"} 1\n"
+        for bridge in source.bridges() {
+            text += "bridgekeeper_bridge_state{bridge=\"\(Self.escape(bridge.name))\",state=\"\(bridge.state)\"} 1\n"
         }
         text += "# HELP bridgekeeper_tunnel_state The tunnel's current state\n# TYPE bridgekeeper_tunnel_state gauge\n"
         for tunnel in source.tunnels() {

@@ -1,6 +1,6 @@
 /// Whether a provider (a bridge) can serve a request now, and if not, why. The Supervisor computes
 /// this from tunnel and probe state; the Gateway only reads it, so it imports neither.
-public enum ProviderAvailability: Sendable, Equatable {
+public enum BridgeAvailability: Sendable, Equatable {
     /// Usable now.
     case usable
     /// Not usable; `code` is what clients see (`bridge_auth_required`, `tunnel_down`, `bridge_down`)
@@ -11,5 +11,5 @@ public enum ProviderAvailability: Sendable, Equatable {
 /// Where the Gateway asks about availability.
 public protocol AvailabilitySource: Sendable {
     /// The availability of the named bridge.
-    func availability(of bridge: String) async -> ProviderAvailability
+    func availability(of bridge: String) async -> BridgeAvailability
 }

@@ -4,7 +4,7 @@ import Translation
 
 /// One client request on its way to a bridge: what to send each kind of bridge (passed through
 /// in the bridge's own dialect, or translated), and how to give the answer back in the client's.
-struct Exchange: Sendable {
+struct RoutedRequest: Sendable {
     /// How one bridge is asked and how its answer is read.
     struct Plan: Sendable {
         /// The dialect the bridge answers in.
@@ -13,8 +13,8 @@ struct Exchange: Sendable {
         var translated: Bool
         /// What prompt compression did to the request sent.
         var compression = CompressionReport(operations: 0, tokensSaved: 0)
-        /// For a translated Responses request: the exchange, to render and remember the answer.
-        var responses: ResponsesExchange?
+        /// For a translated Responses request: the translation, to render and remember the answer.
+        var responses: ResponsesTranslation?
     }
 
     let surface: Surface
@@ -79,12 +79,12 @@ struct Exchange: Sendable {
                 let changed = renameModel(&request)
                 return (UpstreamRouter.UpstreamCall(path: "/v1/responses", body: changed ? request.bytes : client.original), Plan(upstream: .responses, translated: false))
             case (.responses, let api):
-                let exchange = try ResponsesRequestTranslator(history: history).translate(client.json, model: model.id)
+                let translation = try ResponsesRequestTranslator(history: history).translate(client.json, model: model.id)
                 if api == .anthropic {
-                    let request = try ChatRequestTranslator.anthropicRequest(exchange.chatRequest, model: model.id)
-                    return anthropicCall(request, changed: true, plan: Plan(upstream: .anthropic, translated: true, responses: exchange))
+                    let request = try ChatRequestTranslator.anthropicRequest(translation.chatRequest, model: model.id)
+                    return anthropicCall(request, changed: true, plan: Plan(upstream: .anthropic, translated: true, responses: translation))
                 }
-                return chatCall(exchange.chatRequest, changed: true, plan: Plan(upstream: .chat, translated: true, responses: exchange))
+                return chatCall(translation.chatRequest, changed: true, plan: Plan(upstream: .chat, translated: true, responses: translation))
             case (.countTokens, _):
                 return nil
             }
@@ -105,8 +105,8 @@ struct Exchange: Sendable {
             return AnthropicMessageRenderer(id: answerID, model: model.id, stopSequences: MessagesRequestTranslator.stopSequences(in: client.json))
                 .render(completion, estimate: estimate)
         case .responses:
-            guard let exchange = plan.responses else { return [:] }
-            let renderer = ResponsesRenderer(exchange: exchange, id: answerID, createdAt: created, model: model.id)
+            guard let translation = plan.responses else { return [:] }
+            let renderer = ResponsesRenderer(translation: translation, id: answerID, createdAt: created, model: model.id)
             renderer.remember(completion, in: history)
             return renderer.response(for: completion)
         }
@@ -122,7 +122,7 @@ struct Exchange: Sendable {
                 id: answerID, model: model.id, inputTokens: estimatedInputTokens,
                 stopSequences: MessagesRequestTranslator.stopSequences(in: client.json))
         case .responses:
-            let renderer = ResponsesRenderer(exchange: plan.responses!, id: answerID, createdAt: created, model: model.id)
+            let renderer = ResponsesRenderer(translation: plan.responses!, id: answerID, createdAt: created, model: model.id)
             return ResponsesStreamWriter(renderer: renderer, history: history)
         }
     }
