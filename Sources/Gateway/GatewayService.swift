@@ -14,7 +14,7 @@ public import Store
 /// in a reloaded configuration's models, bridges and client keys for the requests that follow.
 public struct GatewayService: Service {
     private let configuration: GatewayConfiguration
-    private let routes: RouteTable
+    private let settings: CurrentSettings
     private let availability: any AvailabilitySource
     private let ledger: (any RequestLedger)?
     private let dashboard: Dashboard
@@ -43,7 +43,7 @@ public struct GatewayService: Service {
         logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
-        routes = RouteTable(GatewayRoutes(configuration))
+        settings = CurrentSettings(ReloadableSettings(configuration))
         self.availability = availability
         self.ledger = ledger
         self.dashboard = dashboard
@@ -57,7 +57,7 @@ public struct GatewayService: Service {
     /// the ping interval, the request timeout, the public hosts, CORS origins and connection
     /// limit), one line each.
     public func apply(_ configuration: GatewayConfiguration) -> [String] {
-        routes.replace(with: GatewayRoutes(configuration))
+        settings.replace(with: ReloadableSettings(configuration))
         let started = self.configuration
         var restart: [String] = []
         if (configuration.host, configuration.port) != (started.host, started.port) {
@@ -114,19 +114,19 @@ public struct GatewayService: Service {
         let refusals = RefusalCounter(registry: metrics.registry, logger: logger)
         let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
         let history = ResponseHistory()
-        let models = ModelsEndpoint(routes: routes, availability: availability)
-        let countTokens = CountTokensEndpoint(routes: routes, router: upstream, maxBodyBytes: configuration.maxBodyBytes)
+        let models = ModelsEndpoint(settings: settings, availability: availability)
+        let countTokens = CountTokensEndpoint(settings: settings, router: upstream, maxBodyBytes: configuration.maxBodyBytes)
 
         // The guards come first: a router's middleware applies to the routes added after it.
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: BrowserGuard(
             rules: .init(listenHost: configuration.host, publicHosts: configuration.publicHosts, corsOrigins: configuration.corsOrigins),
             refused: refusals.refuse))
-        let v1 = router.group("/v1").add(middleware: ClientKeyMiddleware(routes: routes, refusals: refusals))
+        let v1 = router.group("/v1").add(middleware: ClientKeyMiddleware(settings: settings, refusals: refusals))
         v1.get("models", use: models.handle)
         for (path, surface) in [("chat/completions", Surface.chatCompletions), ("messages", .messages), ("responses", .responses)] {
             let endpoint = CompletionEndpoint(
-                surface: surface, routes: routes, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
+                surface: surface, settings: settings, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
                 pingInterval: configuration.pingInterval, recorder: recorder, history: history)
             v1.post(RouterPath(path), use: endpoint.handle)
         }

@@ -7,13 +7,13 @@ struct ClientKeyMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     /// The keys; each request reads them once, when it arrives.
-    let routes: RouteTable
+    let settings: CurrentSettings
     let refusals: RefusalCounter
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         do {
-            context.key = try routes.current.authentication.keyName(of: request)
+            context.key = try settings.current.authentication.keyName(of: request)
         } catch {
             refusals.refuse(.unauthorized)
             return error.response(in: Dialect(path: request.uri.path))

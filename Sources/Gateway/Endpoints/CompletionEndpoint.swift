@@ -14,7 +14,7 @@ import Translation
 struct CompletionEndpoint: Sendable {
     let surface: Surface
     /// The models, bridges and keys; each request reads them once, when it arrives.
-    let routes: RouteTable
+    let settings: CurrentSettings
     let router: UpstreamRouter
     let maxBodyBytes: Int
     let pingInterval: Duration
@@ -23,8 +23,8 @@ struct CompletionEndpoint: Sendable {
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var entry = LedgerEntry(request: request, surface: surface.rawValue, key: context.key)
-        let routes = routes.current
-        let catalog = routes.catalog
+        let settings = settings.current
+        let catalog = settings.catalog
         do throws(GatewayError) {
             let client = try await ClientRequest(request, surface: surface, maxBodyBytes: maxBodyBytes)
             // The client's words, bound for the ledger: one line, a model name's length.
@@ -37,7 +37,7 @@ struct CompletionEndpoint: Sendable {
             entry.price = model.price
             let routed = RoutedRequest(
                 surface: surface, client: client, model: model, headers: request.headers, history: history.scope(context.key))
-            let (answer, plan) = try await router.send(model: model.id, routes: model.routes, among: routes.bridges) { bridge throws(GatewayError) in
+            let (answer, plan) = try await router.send(model: model.id, routes: model.routes, among: settings.bridges) { bridge throws(GatewayError) in
                 try routed.prepare(for: bridge)
             }
             entry.bridge = answer.bridge.name

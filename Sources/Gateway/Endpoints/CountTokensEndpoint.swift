@@ -10,13 +10,13 @@ import Translation
 /// characters a token, a fixed count per image), marked with `"estimated": true`.
 struct CountTokensEndpoint: Sendable {
     /// The models, bridges and keys; each request reads them once, when it arrives.
-    let routes: RouteTable
+    let settings: CurrentSettings
     let router: UpstreamRouter
     let maxBodyBytes: Int
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let routes = routes.current
-        let catalog = routes.catalog
+        let settings = settings.current
+        let catalog = settings.catalog
         do {
             let client = try await ClientRequest(request, surface: .countTokens, maxBodyBytes: maxBodyBytes)
             guard let model = catalog.model(named: client.model) else {
@@ -25,7 +25,7 @@ struct CountTokensEndpoint: Sendable {
             var body = client.json
             body["model"] = .string(model.id)
             let version = request.headers[.init("anthropic-version")!] ?? "2023-06-01"
-            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, among: routes.bridges, prepare: { bridge throws(GatewayError) in
+            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, among: settings.bridges, prepare: { bridge throws(GatewayError) in
                 bridge.api == .anthropic
                     ? (UpstreamRouter.UpstreamCall(path: "/v1/messages/count_tokens", body: body.bytes, headers: [("anthropic-version", version)]), ())
                     : nil

@@ -8,13 +8,13 @@ import NIOCore
 /// each route's state.
 struct ModelsEndpoint: Sendable {
     /// The models; each request reads them once, when it arrives.
-    let routes: RouteTable
+    let settings: CurrentSettings
     let availability: any AvailabilitySource
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let routes = routes.current
+        let settings = settings.current
         var data: [[String: Any]] = []
-        for model in routes.catalog.models {
+        for model in settings.catalog.models {
             var routes: [[String: Any]] = []
             for bridge in model.routes {
                 switch await availability.availability(of: bridge) {
