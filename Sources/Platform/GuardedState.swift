@@ -42,6 +42,13 @@ public final class GuardedState<State>: @unchecked Sendable {
         return try body(&state)
     }
 
+    /// Wakes every waiter to decide again, for a change already made under ``withLock(_:)``.
+    public func wakeWaiters() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Runs `decide` on the state under the lock until it is done, waiting in between as it says.
     /// The lock is released only while waiting, so nothing changes between a decision and the
     /// wait it asks for.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Platform
 import Policy
+import Synchronization
 
 /// Watches an inbound tunnel — a reverse tunnel a peer holds into this host — through the
 /// listeners in `/proc/net/tcp{,6}`: `up` when each forward's port has a loopback-only listener,
@@ -16,6 +17,11 @@ final class InboundWatcher: Sendable {
     private let interval: Duration
     private let stop = StopSignal()
     private let done = DispatchSemaphore(value: 0)
+    private let checked = Atomic<Int>(0)
+
+    /// How many times the listeners have been judged since ``start()``: what a test waits for
+    /// instead of a span of time.
+    var checks: Int { checked.load(ordering: .relaxed) }
 
     init(spec: TunnelSpec, board: StatusBoard, logger: Logger, procRoot: String, interval: Duration) {
         self.spec = spec
@@ -45,6 +51,7 @@ final class InboundWatcher: Sendable {
                     apply(verdict)
                     previous = verdict
                 }
+                checked.add(1, ordering: .relaxed)
             } while !stop.sleep(interval)
             done.signal()
         }

@@ -160,6 +160,14 @@ public final class TunnelManager: Sendable {
     /// State changes as they happen, starting with every tunnel's current status.
     public func changes() -> AsyncStream<TunnelStatus> { board.changes() }
 
+    /// How many times the inbound tunnel `name`'s listeners have been judged; nil for another kind.
+    func inboundChecks(of name: String) -> Int? {
+        state.withLock { state in
+            guard case .watched(let watcher) = state.runners[name] else { return nil }
+            return watcher.checks
+        }
+    }
+
     /// A runner for `spec`, its status on the board reset to the initial one.
     private func makeRunner(_ spec: TunnelSpec) -> Runner {
         board.add(spec.initialStatus(now: .init()))

@@ -1,3 +1,4 @@
+import Dispatch
 import Platform
 import Synchronization
 import Testing
@@ -41,5 +42,27 @@ import Testing
         let state = GuardedState(1)
         #expect(state.withLock { value -> Int in value += 1; return value } == 2)
         #expect(state.change { $0 } == 2)
+    }
+
+    @Test("wakeWaiters makes a waiter decide again after a change made under withLock")
+    func wakeWaiters() {
+        let state = GuardedState(0)
+        let waiting = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        DedicatedThread.start("bk-test-wait") {
+            state.wait { value in
+                if value == 0 {
+                    value = 1
+                    waiting.signal()
+                }
+                return value == 2 ? .done(()) : .wait(until: nil)
+            }
+            done.signal()
+        }
+        // The waiter holds the lock from its first decision until it waits, so this change comes after.
+        waiting.wait()
+        state.withLock { $0 = 2 }
+        state.wakeWaiters()
+        #expect(done.wait(timeout: .now() + 10) == .success, "the waiter never decided again")
     }
 }

@@ -249,8 +249,9 @@ struct InboundWatcherLiveTests {
         #expect(exposed.reason?.contains("GatewayPorts") == true, "reason: \(exposed.reason ?? "nil")")
         #expect(exposed.reason?.contains(":\(port)") == true, "reason: \(exposed.reason ?? "nil")")
         #expect(exposed.forwards.first?.active == false)
-        // It stays exposed while the listener is there.
-        Thread.sleep(forTimeInterval: 0.5)
+        // It stays exposed while the listener is there: five more judgements change nothing.
+        let checks = try #require(manager.inboundChecks(of: "in"))
+        try Wait.until("five more checks", timeout: .seconds(10)) { (manager.inboundChecks(of: "in") ?? 0) >= checks + 5 }
         #expect(manager.statuses[0].state == .exposed)
     }
 }

@@ -35,7 +35,7 @@ public final class LedgerWriter: RequestLedger, Sendable {
             return (state.pending.count >= Self.batchSize, false)
         }
         if late { logger.error("a ledger row came after the ledger was closed and is not written") }
-        if full { state.change { _ in } }
+        if full { state.wakeWaiters() }
     }
 
     /// Writes every row recorded so far and stops the thread. Blocks; call it off the cooperative pool.
