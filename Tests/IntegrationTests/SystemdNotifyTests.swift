@@ -8,6 +8,20 @@ import TestSupport
 /// watchdog of 400 ms.
 @Suite("bridgekeeper under systemd", .serialized)
 struct SystemdNotifyTests {
+    /// A bridge `codex` on `port`, where nothing listens: probed every 200 ms, it goes down.
+    static func unreachableBridge(port: UInt16) -> String {
+        """
+        [[bridges]]
+        name = "codex"
+        url = "http://127.0.0.1:\(port)"
+        api = "openai"
+          [bridges.probe]
+          interval = "200ms"
+          timeout = "150ms"
+
+        """
+    }
+
     @Test("READY=1 once the gateway accepts connections, STATUS= kept current, WATCHDOG=1 at half the timeout, STOPPING=1 and exit 0 on SIGTERM")
     func lifecycle() throws {
         let dir = try TemporaryDirectory("test")
@@ -23,15 +37,7 @@ struct SystemdNotifyTests {
             [gateway]
             listen = "127.0.0.1:\(gateway)"
 
-            [[bridges]]
-            name = "codex"
-            url = "http://127.0.0.1:\(nothing)"
-            api = "openai"
-              [bridges.probe]
-              interval = "200ms"
-              timeout = "150ms"
-
-            """)
+            """ + Self.unreachableBridge(port: nothing))
         // Whether the gateway accepted a connection at the moment READY=1 arrived, checked on the
         // socket's own thread before anything else is read.
         let acceptingAtReady = Mutex<Bool?>(nil)
@@ -87,16 +93,7 @@ struct SystemdNotifyTests {
         let nothing = try TestSSHD.freePort()
         let config = try dir.write(
             "bk.toml",
-            try daemonSections(state: dir.path + "/state") + """
-            [[bridges]]
-            name = "codex"
-            url = "http://127.0.0.1:\(nothing)"
-            api = "openai"
-              [bridges.probe]
-              interval = "200ms"
-              timeout = "150ms"
-
-            """)
+            try daemonSections(state: dir.path + "/state") + Self.unreachableBridge(port: nothing))
         let socket = try NotifySocket(directory: dir.path)
         defer { socket.stop() }
         // At debug level every probe is logged: the test's clock.
