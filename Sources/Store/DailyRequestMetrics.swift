@@ -6,7 +6,8 @@ public struct DailyRequestMetrics: Sendable, Equatable, Codable {
     public var totalRequests: Int
     /// Input plus output tokens; a missing count counts as 0.
     public var totalTokens: Int
-    /// The share of requests answered with a status in 200..<400, from 0 to 1; 0 when there were none.
+    /// The share of requests that succeeded (``RequestRecord/succeeded``: a status in 200..<400 and
+    /// no error, so a stream that broke after its `200` fails), from 0 to 1; 0 when there were none.
     public var successRate: Double
     /// The sum of `RequestRecord.costAvoided`, in USD; a missing cost counts as 0.
     public var estimatedApiCostAvoided: Double

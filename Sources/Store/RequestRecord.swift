@@ -32,8 +32,13 @@ public struct RequestRecord: Sendable, Equatable, Codable {
     public var stream: Bool
     /// The HTTP status sent to the client.
     public var status: Int
-    /// Why it failed, e.g. `bridge_auth_required`, `model_not_found`, `upstream_error`.
+    /// Why it failed, e.g. `bridge_auth_required`, `model_not_found`, `upstream_error`; also for a
+    /// stream that broke after its `200` went out (`upstream_disconnected`).
     public var errorCode: String?
+
+    /// Whether the request succeeded: a 2xx or 3xx status and no error. A stream that broke after
+    /// its `200` is a failure, as the daily success rate counts it.
+    public var succeeded: Bool { (200..<400).contains(status) && errorCode == nil }
     /// Input tokens.
     public var tokensIn: Int?
     /// Output tokens.

@@ -14,7 +14,7 @@ extension Store {
                 db,
                 sql: """
                     WITH ranged AS (
-                        SELECT \(Self.requestDay) AS day, status, tokens_in, tokens_out, cost_avoided,
+                        SELECT \(Self.requestDay) AS day, status, error_code, tokens_in, tokens_out, cost_avoided,
                                compression_operations, compression_tokens_saved, model_served
                         FROM requests WHERE time >= ? AND time < ?
                     ),
@@ -22,7 +22,7 @@ extension Store {
                         SELECT day,
                                COUNT(*) AS total_requests,
                                SUM(COALESCE(tokens_in, 0) + COALESCE(tokens_out, 0)) AS total_tokens,
-                               CAST(SUM(status >= 200 AND status < 400) AS REAL) / COUNT(*) AS success_rate,
+                               CAST(SUM(status >= 200 AND status < 400 AND error_code IS NULL) AS REAL) / COUNT(*) AS success_rate,
                                TOTAL(cost_avoided) AS cost_avoided,
                                SUM(compression_operations) AS compression_operations,
                                SUM(compression_tokens_saved) AS compression_tokens_saved

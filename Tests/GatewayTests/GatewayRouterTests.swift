@@ -99,6 +99,46 @@ struct GatewayRouterTests {
         #expect(ledger.rows.withLock { $0.map(\.bridge) } == ["a"])
     }
 
+    @Test("a translated Responses answer has one prefix per id: resp_…, msg_…")
+    func responsesIDs() async throws {
+        let a = try FakeOpenAIBridge()
+        try await Self.withGateway(bridges: [a], routes: ["a"]) { client in
+            let body = ByteBuffer(string: #"{"model":"gpt-test","input":"hi"}"#)
+            try await client.execute(uri: "/v1/responses", method: .post, headers: Self.json, body: body) { response in
+                #expect(response.status == .ok)
+                let answer = Self.json(response)
+                let id = answer["id"] as? String ?? ""
+                let message = (answer["output"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+                #expect(id.wholeMatch(of: /resp_[0-9a-f]+/) != nil, "response id \(id)")
+                #expect(message.wholeMatch(of: /msg_[0-9a-f]+/) != nil, "message id \(message)")
+            }
+        }
+    }
+
+    @Test("a stream the bridge breaks off is a failure: in its ledger row and in /metrics")
+    func brokenStreamFails() async throws {
+        let a = try FakeOpenAIBridge()
+        a.failOnlyPosts = true
+        a.failure = .dieMidStream(afterChunks: 2)
+        let ledger = Ledger()
+        let body = ByteBuffer(string: #"{"model":"gpt-test","stream":true,"messages":[{"role":"user","content":"alpha beta gamma"}]}"#)
+        try await Self.withGateway(bridges: [a], routes: ["a"], ledger: ledger) { client in
+            try await client.execute(uri: "/v1/chat/completions", method: .post, headers: Self.json, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("upstream_disconnected"))
+            }
+        }
+        let row = try #require(ledger.rows.withLock { $0.first })
+        #expect(row.status == 200)
+        #expect(row.errorCode == "upstream_disconnected")
+        #expect(!row.succeeded)
+
+        let metrics = GatewayMetrics()
+        metrics.observe(row)
+        let text = String(decoding: metrics.exposition(states: Source()), as: UTF8.self)
+        #expect(text.contains(#"bridgekeeper_requests_total{model="gpt-test",bridge="a",status="200",outcome="failure"} 1"#), "\(text)")
+    }
+
     @Test("an unusable first route is skipped; a first route answering 500 fails over to the next")
     func failsOver() async throws {
         let a = try FakeOpenAIBridge()

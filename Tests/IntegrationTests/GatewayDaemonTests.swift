@@ -140,7 +140,7 @@ struct GatewayDaemonTests {
 
         let metrics = try Self.get(daemon, "/metrics", token: Self.dashboardToken)
         #expect(metrics.status == 200)
-        #expect(metrics.text.contains(#"bridgekeeper_requests_total{model="gpt-test",bridge="codex",status="200"} 4"#), "\(metrics.text)")
+        #expect(metrics.text.contains(#"bridgekeeper_requests_total{model="gpt-test",bridge="codex",status="200",outcome="success"} 4"#), "\(metrics.text)")
         #expect(metrics.text.contains(#"bridgekeeper_bridge_state{bridge="codex",state="live"} 1"#))
         #expect(metrics.text.contains("bridgekeeper_time_to_first_byte_seconds_bucket"))
         #expect(try Self.get(daemon, "/metrics").status == 401)

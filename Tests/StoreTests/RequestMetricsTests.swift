@@ -69,6 +69,16 @@ import Testing
         ])
     }
 
+    @Test("a stream that broke after its 200 is a failure in the success rate")
+    func aBrokenStreamIsAFailure() throws {
+        var broken = request(at: hours(1))
+        broken.errorCode = "upstream_disconnected"
+        #expect(!broken.succeeded)
+        #expect(request(at: hours(1)).succeeded)
+        try store.record(requests: [broken, request(at: hours(2))])
+        #expect(try store.requestMetrics(from: hours(0), to: hours(24)).map(\.successRate) == [0.5])
+    }
+
     @Test func aDayWithoutServedModelsCostsOrTokensHasZerosAndNoTopModel() throws {
         try store.record(requests: [request(at: hours(1), status: 404), request(at: hours(2))])
         #expect(try store.requestMetrics(from: hours(0), to: hours(24)) == [

@@ -2,9 +2,10 @@ import Foundation
 import Prometheus
 import Store
 
-/// The gateway's Prometheus metrics (`GET /metrics`, text format): requests by model, bridge and
-/// status, latency and time-to-first-byte histograms, tokens; bridge and tunnel states are read
-/// at scrape time.
+/// The gateway's Prometheus metrics (`GET /metrics`, text format): requests by model, bridge,
+/// status and outcome (``RequestRecord/succeeded``: a stream that broke after its `200` is a
+/// `failure`), latency and time-to-first-byte histograms, tokens; bridge and tunnel states are
+/// read at scrape time.
 final class GatewayMetrics: Sendable {
     /// Where every gateway metric is registered (``RefusalCounter`` adds its own).
     let registry = PrometheusCollectorRegistry()
@@ -18,7 +19,10 @@ final class GatewayMetrics: Sendable {
         let model = record.modelServed ?? "unknown"
         registry.makeCounter(
             descriptor: .init(namespace: "bridgekeeper", metricName: "requests", unitName: "total", helpText: "Gateway requests by outcome"),
-            labels: [("model", model), ("bridge", record.bridge ?? "none"), ("status", String(record.status))]
+            labels: [
+                ("model", model), ("bridge", record.bridge ?? "none"), ("status", String(record.status)),
+                ("outcome", record.succeeded ? "success" : "failure"),
+            ]
         ).increment()
         registry.makeDurationHistogram(
             descriptor: .init(namespace: "bridgekeeper", metricName: "request_duration", unitName: "seconds", helpText: "Until the last byte went to the client"),

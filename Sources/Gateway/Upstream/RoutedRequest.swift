@@ -31,14 +31,16 @@ struct RoutedRequest: Sendable {
         self.history = history
     }
 
-    /// A new id for the answer in the client's dialect (`chatcmpl-…`, `msg_…`, `resp_…`); made
-    /// only for answers the gateway writes itself, never for those passed through.
+    /// A new id for the answer in the client's dialect (`chatcmpl-…`, `msg_…`; for Responses the
+    /// bare token the renderer prefixes); made only for answers the gateway writes itself, never
+    /// for those passed through.
     private var answerID: String {
         let prefix =
             switch surface {
             case .chatCompletions: "chatcmpl-"
             case .messages, .countTokens: "msg_"
-            case .responses: "resp_"
+            // ResponsesRenderer prefixes each id it makes (`resp_`, `msg_`, `fc_`) itself.
+            case .responses: ""
             }
         var generator = SystemRandomNumberGenerator()
         let random = (generator.next() as UInt64, generator.next() as UInt64)
