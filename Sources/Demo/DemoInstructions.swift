@@ -5,6 +5,9 @@ struct DemoInstructions {
     var gatewayPort: UInt16
     /// The generated config, for `bridgekeeper status --config`.
     var configPath: String
+    /// This executable's absolute path, so the printed `status` command works as pasted (a
+    /// binary just built is in nobody's `PATH`).
+    var executablePath: String
     /// The demo's temporary directory.
     var directory: String
     /// The output of `bridgekeeper status`.
@@ -38,7 +41,7 @@ struct DemoInstructions {
               pids     demo \(demoPID), daemon \(daemonPID), sshd \(sshdPID)
               files    \(directory) (keys, config, logs; removed on exit)
 
-            $ bridgekeeper status --config \(configPath)
+            $ \(executablePath) status --config \(configPath)
             \(status)
 
             Try it from another terminal.

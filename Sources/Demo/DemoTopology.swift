@@ -134,10 +134,18 @@ public final class DemoTopology {
 
         guard let report = try await waitUntilReady(control: control) else { return nil }
         return DemoInstructions(
-            gatewayPort: gatewayPort, configPath: configPath, directory: directory,
+            gatewayPort: gatewayPort, configPath: configPath, executablePath: Self.absolutePath(of: executable), directory: directory,
             status: report.text(colour: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil),
             demoPID: getpid(), daemonPID: daemon.pid, sshdPID: sshd.pid ?? 0, sshdPort: sshd.port, forwardPort: forwardPort,
             openAIBridgePort: bridges.openAIPort, authBridgePort: bridges.authPort)
+    }
+
+    /// `path` with every link resolved (`/proc/self/exe` becomes the binary's own path); `path`
+    /// itself if it cannot be resolved.
+    private static func absolutePath(of path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Polls the control endpoint until the tunnel is up, the demo bridge live and the other one

@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import Testing
 import TestSupport
 
@@ -27,7 +28,22 @@ struct DemoTests {
         #expect(pids[0] == demo.process.processIdentifier)
         let directory = try #require(Self.captures(#"files +(\S+) \("#, in: output).first)
         #expect(FileManager.default.fileExists(atPath: directory + "/bridgekeeper.toml"))
-        let status = output.components(separatedBy: "$ bridgekeeper status").last ?? ""
+        let status = output.components(separatedBy: " status --config ").last ?? ""
+        // The printed status command works as pasted, from a shell whose PATH has no bridgekeeper.
+        let command = try #require(Self.captures(#"\$ (\S+ status --config \S+)"#, in: output).first, "no status command:\n\(output)")
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", command]
+        shell.environment = ["PATH": "/usr/bin:/bin"]
+        let pipe = Pipe()
+        shell.standardOutput = pipe
+        shell.standardError = pipe
+        try shell.run()
+        let pasted = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        shell.waitUntilExit()
+        // 1: not all well, since demo-m365 waits for a sign-in (127 would be "command not found").
+        #expect(shell.terminationStatus == 1, "\(command): \(pasted)")
+        #expect(pasted.contains("demo    up"), "\(command): \(pasted)")
         #expect(status.contains("demo    up"), "the tunnel is not shown up:\n\(status)")
         #expect(status.contains("✓"), "the tunnel's listener is not shown as proven ours:\n\(status)")
         #expect(status.contains("live") && status.contains("auth_required") && status.contains("copilot login"))
@@ -50,6 +66,17 @@ struct DemoTests {
         for listening in ports {
             #expect((try? TestClient.connect(port: listening, timeout: .seconds(2))).map { close($0) } != nil, "nothing listens on \(listening)")
         }
+
+        // The demo serves its bridges itself: the daemon it starts holds none of their sockets.
+        let bridgePorts = Set(Self.captures(#"bridges +demo 127\.0\.0\.1:(\d+), m365 127\.0\.0\.1:(\d+)"#, in: output).compactMap { UInt16($0) })
+        #expect(bridgePorts.count == 2, "no bridges line:\n\(output)")
+        let bridgeSockets = Set(Listener.readProcNet().listeners.filter { bridgePorts.contains($0.port) }.map { "socket:[\($0.inode)]" })
+        #expect(bridgeSockets.count >= 2, "the bridges' listeners are not in /proc/net/tcp")
+        let daemonDescriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pids[1])/fd")) ?? []
+        let held = daemonDescriptors.filter { fd in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pids[1])/fd/\(fd)")).map(bridgeSockets.contains) == true
+        }
+        #expect(held.isEmpty, "the daemon holds the demo bridges' listening sockets on descriptors \(held)")
 
         // The printed settings work, through the tunnel to the demo bridge, in every dialect.
         let sdk = try PythonClient.run(scriptNamed: "demo_every_dialect", environment: ["GATEWAY_PORT": "\(port)"], timeout: .seconds(90))
