@@ -101,6 +101,11 @@ enum Bridgekeeper {
             return String(decoding: errors, as: UTF8.self)
         }
 
+        /// How many times `text` appears in ``output`` so far (e.g. debug-logged probes).
+        func occurrences(of text: String) -> Int {
+            output.components(separatedBy: text).count - 1
+        }
+
         /// SIGTERM and waits for the exit, if it still runs.
         func stop() {
             guard process.isRunning else { return }

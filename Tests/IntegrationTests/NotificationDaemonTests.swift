@@ -87,9 +87,10 @@ struct NotificationDaemonTests {
         #expect(status.output.contains("\"state\" : \"exposed\""))
         #expect(TestClientProbe.refused(port: port), "the exposed bridge still listens")
         // Five more probes go by, none believed, and nobody is paged again.
-        let unbelieved = { daemon.output.components(separatedBy: "not believed").count }
-        let probes = unbelieved()
-        try Wait.until("five more probes", timeout: .seconds(15), lastSeen: { daemon.output }) { unbelieved() >= probes + 5 }
+        let probes = daemon.occurrences(of: "not believed")
+        try Wait.until("five more probes", timeout: .seconds(15), lastSeen: { daemon.output }) {
+            daemon.occurrences(of: "not believed") >= probes + 5
+        }
         #expect(Self.events(receiver) == ["opened"])
     }
 }

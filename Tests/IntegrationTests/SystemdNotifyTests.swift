@@ -109,9 +109,10 @@ struct SystemdNotifyTests {
             daemon.output.contains("WATCHDOG_USEC is meant for process 1")
         }
         // Five probes 200 ms apart go by: a 400 ms watchdog would have pinged about four times.
-        let probes = { daemon.output.components(separatedBy: "probe codex:").count - 1 }
-        let seen = probes()
-        try Wait.until("five more probes", timeout: .seconds(30), lastSeen: { daemon.output }) { probes() >= seen + 5 }
+        let probes = daemon.occurrences(of: "probe codex:")
+        try Wait.until("five more probes", timeout: .seconds(30), lastSeen: { daemon.output }) {
+            daemon.occurrences(of: "probe codex:") >= probes + 5
+        }
         #expect(!socket.messages.contains { $0.has("WATCHDOG=1") })
     }
 }
