@@ -176,12 +176,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "TestSupport"],
+            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "TestSupport", "BridgeProbe"],
             swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "SupervisorTests", dependencies: ["Supervisor", "Config", "BridgeProbe", "CurlHTTP", "TunnelManager"],
+            name: "SupervisorTests", dependencies: ["Supervisor", "Config", "BridgeProbe", "CurlHTTP", "TunnelManager", "Gateway"],
             swiftSettings: swiftSettings),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TunnelManagerTests", dependencies: ["TunnelManager", "TestSupport"], swiftSettings: swiftSettings),

@@ -5,7 +5,7 @@ public import Foundation
 ///
 /// - `down` and `degraded` after `failuresToFall` consecutive failing probes (default 2);
 /// - `live` after `successesToRise` consecutive good ones (default 1);
-/// - `auth_required`, `tunnel_down` and `exposed` at once (they are facts, not flukes).
+/// - `auth_required`, `tunnel_down`, `exposed` and `limited` at once (they are facts, not flukes).
 ///
 /// The same counts apply to the first verdicts after `unknown`: a bridge that starts a moment
 /// after the daemon (a managed bridge, a bridge restarted at the same time) is not reported down
@@ -56,7 +56,7 @@ public struct BridgeHealth: Sendable, Equatable {
             failures += 1
             successes = 0
             (streak, needed) = (failures, failuresToFall)
-        case .authRequired, .tunnelDown, .exposed, .unknown:
+        case .authRequired, .tunnelDown, .exposed, .limited, .unknown:
             failures = 0
             successes = 0
             (streak, needed) = (1, 1)

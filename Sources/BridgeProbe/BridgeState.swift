@@ -10,6 +10,9 @@ public enum BridgeState: String, Sendable, Codable, CaseIterable {
     case down
     /// The tunnel it depends on is not up.
     case tunnelDown = "tunnel_down"
+    /// It announced a rate or quota limit for everything it serves (a 429, 402, or words saying so
+    /// to a completion); requests go to other routes until its reset.
+    case limited
     /// A managed bridge listened beyond loopback and was stopped; not restarted until the config changes.
     case exposed
     /// Not probed yet.

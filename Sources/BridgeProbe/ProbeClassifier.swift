@@ -1,4 +1,5 @@
 public import CurlHTTP
+import Policy
 import Foundation
 
 /// Turns an ``HTTPOutcome`` into a ``ProbeVerdict``. Pure.
@@ -7,7 +8,8 @@ public enum ProbeClassifier {
     ///
     /// - `live`: a 2xx or 3xx answer whose body does not say auth is required.
     /// - `auth_required`: 401 or 403, or a body whose `status`, `state`, `error` (or `error.code`,
-    ///   `error.type`) says `auth_required`; the bridge's message is kept.
+    ///   `error.type`) says `auth_required`, or a 5xx whose words speak of a failed sign-in or a
+    ///   wrong key (``BridgeWords``); the bridge's message is kept.
     /// - `degraded`: 5xx, 429, any other 4xx (the probe path is not served), or connected but no
     ///   answer in time.
     /// - `down`: nothing answers (refused, connect timeout, accepted then closed, unresolvable).
@@ -24,6 +26,10 @@ public enum ProbeClassifier {
             }
             if said.saysAuthRequired {
                 return ProbeVerdict(.authRequired, reason: "GET \(path) says auth_required", message: said.message, httpStatus: status)
+            }
+            // A bridge whose upstream sign-in failed often answers 500 saying so.
+            if status >= 500, BridgeWords.sayAuthFailed(String(decoding: body.prefix(64 * 1024), as: UTF8.self)) {
+                return ProbeVerdict(.authRequired, reason: "GET \(path) answered \(status) about its sign-in", message: said.message, httpStatus: status)
             }
             switch status {
             case 200..<400:

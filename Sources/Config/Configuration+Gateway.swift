@@ -29,10 +29,11 @@ extension Configuration {
         }
         return GatewayConfiguration(
             host: address.address.description, port: Int(address.port),
-            bridges: bridges.map { bridge in
+            bridges: try bridges.map { bridge throws(ConfigurationError) in
                 GatewayConfiguration.Bridge(
                     name: bridge.name, baseURL: bridge.dialURL, api: GatewayConfiguration.API(rawValue: bridge.api.rawValue) ?? .openai,
-                    subscription: bridge.subscription, servesResponses: bridge.responses)
+                    subscription: bridge.subscription, servesResponses: bridge.responses,
+                    headers: try bridge.requestHeaders(environment: environment))
             },
             models: models.map { model in
                 GatewayConfiguration.Model(

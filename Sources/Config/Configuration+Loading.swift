@@ -239,6 +239,19 @@ private struct ConfigurationReader {
             }
             envTable.finish()
         }
+        let apiKeyFile = path(table, "api_key_file")
+        var headers: [String: String] = [:]
+        if let headerTable = table.table("headers") {
+            for name in headerTable.keys {
+                guard let value = headerTable.string(name) else { continue }
+                if let problem = Self.headerProblem(name: name, value: value.value) {
+                    headerTable.problem(name, problem)
+                    continue
+                }
+                headers[name] = value.value
+            }
+            headerTable.finish()
+        }
         let probeTable = table.table("probe")
         defer { probeTable?.finish() }
         let probePath = probeTable?.string("path")
@@ -252,7 +265,7 @@ private struct ConfigurationReader {
         let probe = Configuration.Probe(path: probePath?.value ?? api.defaultProbePath, interval: interval, timeout: timeout)
         return Configuration.Bridge(
             name: name, url: url, api: api, tunnel: tunnel, subscription: subscription, responses: responses?.value ?? false,
-            command: command, environment: environment, probe: probe, line: table.line)
+            command: command, environment: environment, probe: probe, apiKeyFile: apiKeyFile, headers: headers, line: table.line)
     }
 
     private func readModel(_ table: TOMLReader) -> Configuration.Model? {
@@ -372,6 +385,28 @@ private struct ConfigurationReader {
             return nil
         }
         return value
+    }
+
+    /// Headers the gateway sets itself, and those that carry secrets (which belong in `api_key_file`).
+    static let reservedHeaders: Set<String> = ["host", "content-length", "content-type", "transfer-encoding", "connection", "accept", "expect", "upgrade", "te", "trailer"]
+    static let secretHeaders: Set<String> = ["authorization", "x-api-key", "api-key", "proxy-authorization", "cookie"]
+
+    /// What is wrong with a `[bridges.headers]` entry, or nil.
+    static func headerProblem(name: String, value: String) -> String? {
+        let tokenCharacters = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        guard !name.isEmpty, name.allSatisfy(tokenCharacters.contains) else {
+            return "'\(name.prefix(32))' is not a header name; expected letters, digits and '-'"
+        }
+        if secretHeaders.contains(name.lowercased()) {
+            return "carries a secret, and secrets do not belong in the config: put the key in a file and name it in api_key_file"
+        }
+        if reservedHeaders.contains(name.lowercased()) || name.lowercased().hasPrefix("anthropic-") {
+            return "is set by the gateway itself"
+        }
+        if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" || $0.value == 0x7F }) {
+            return "has a control character (a line break would start another header)"
+        }
+        return nil
     }
 
     private func path(_ table: TOMLReader, _ key: String) -> PathTemplate? {

@@ -146,6 +146,11 @@ public struct Configuration: Sendable {
         public let environment: [String: String]
         /// How it is probed.
         public let probe: Probe
+        /// The file holding its API key (`api_key_file`), sent on probes and requests the way its
+        /// API expects: `Authorization: Bearer …`, or `x-api-key` for `anthropic`.
+        public let apiKeyFile: PathTemplate?
+        /// Non-secret headers for every probe and request (`[bridges.headers]`).
+        public let headers: [String: String]
         /// The line of the `[[bridges]]` header.
         public let line: Int
     }

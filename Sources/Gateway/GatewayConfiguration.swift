@@ -17,14 +17,20 @@ public struct GatewayConfiguration: Sendable {
         public var subscription: String?
         /// Whether it serves `/v1/responses` itself (passed through, not translated).
         public var servesResponses: Bool
+        /// Headers sent with every request: its credential (`Authorization` or `x-api-key`, from
+        /// `api_key_file`) and the `[bridges.headers]` extras. Never printed: see `description`.
+        public var headers: [String: String]
 
         /// Makes a bridge.
-        public init(name: String, baseURL: String, api: API, subscription: String? = nil, servesResponses: Bool = false) {
+        public init(
+            name: String, baseURL: String, api: API, subscription: String? = nil, servesResponses: Bool = false, headers: [String: String] = [:]
+        ) {
             self.name = name
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.api = api
             self.subscription = subscription
             self.servesResponses = servesResponses
+            self.headers = headers
         }
     }
 
@@ -126,4 +132,14 @@ public struct GatewayConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.maxHeaderBytes = maxHeaderBytes
     }
+}
+
+extension GatewayConfiguration.Bridge: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The bridge's name, URL and API, with the names of its headers but never their values (one
+    /// of them is its credential).
+    public var description: String {
+        "\(name) (\(api.rawValue) at \(baseURL)" + (headers.isEmpty ? ")" : ", headers: \(headers.keys.sorted().joined(separator: ", ")))")
+    }
+
+    public var debugDescription: String { description }
 }

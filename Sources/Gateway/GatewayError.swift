@@ -16,13 +16,16 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, Equatable {
     public let message: String
     /// OpenAI's error type (`invalid_request_error`, `api_error`, …).
     public let type: String
+    /// Seconds to wait before trying again (`Retry-After`), where known.
+    public let retryAfter: Int?
 
     /// Makes an error.
-    public init(_ status: HTTPResponse.Status, code: String, type: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, code: String, type: String, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.type = type
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     /// The JSON body in the OpenAI dialect.
@@ -61,7 +64,9 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, Equatable {
 
     /// The response carrying this error in `dialect`.
     func response(in dialect: Dialect) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body(in: dialect))))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body(in: dialect))))
     }
 
     static func invalid(_ message: String) -> GatewayError {

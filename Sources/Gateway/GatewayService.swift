@@ -16,6 +16,7 @@ public struct GatewayService: Service {
     private let configuration: GatewayConfiguration
     private let settings: CurrentSettings
     private let availability: any AvailabilitySource
+    private let health: RouteHealth
     private let ledger: (any RequestLedger)?
     private let dashboard: Dashboard
     private let logger: Logger
@@ -36,15 +37,17 @@ public struct GatewayService: Service {
         }
     }
 
-    /// A gateway for `configuration`; `availability` says which bridges can serve, `ledger` keeps
+    /// A gateway for `configuration`; `availability` says which bridges can serve, `health` keeps
+    /// what live traffic learns about routes (nil: a new one of the gateway's own), `ledger` keeps
     /// one row per request, `onListening` hears the bound port (useful with port 0).
     public init(
-        configuration: GatewayConfiguration, availability: any AvailabilitySource, ledger: (any RequestLedger)?, dashboard: Dashboard,
-        logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: GatewayConfiguration, availability: any AvailabilitySource, health: RouteHealth? = nil, ledger: (any RequestLedger)?,
+        dashboard: Dashboard, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
         settings = CurrentSettings(ReloadableSettings(configuration))
         self.availability = availability
+        self.health = health ?? RouteHealth(logger: logger)
         self.ledger = ledger
         self.dashboard = dashboard
         self.logger = logger
@@ -109,12 +112,12 @@ public struct GatewayService: Service {
     /// The gateway's middleware and routes, sending to bridges through `client`: what `run()`
     /// serves behind its connection guards, and what the tests drive in-process.
     func router(client: HTTPClient) -> (router: Router<GatewayRequestContext>, refusals: RefusalCounter) {
-        let upstream = UpstreamRouter(availability: availability, breakers: BreakerBoard(), client: client)
+        let upstream = UpstreamRouter(availability: availability, health: health, client: client)
         let metrics = GatewayMetrics()
         let refusals = RefusalCounter(registry: metrics.registry, logger: logger)
         let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
         let history = ResponseHistory()
-        let models = ModelsEndpoint(settings: settings, availability: availability)
+        let models = ModelsEndpoint(settings: settings, availability: availability, health: health)
         let countTokens = CountTokensEndpoint(settings: settings, router: upstream, maxBodyBytes: configuration.maxBodyBytes)
 
         // The guards come first: a router's middleware applies to the routes added after it.
@@ -131,7 +134,7 @@ public struct GatewayService: Service {
             v1.post(RouterPath(path), use: endpoint.handle)
         }
         v1.post("messages/count_tokens", use: countTokens.handle)
-        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics).register(on: router)
+        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics, routes: health).register(on: router)
         return (router, refusals)
     }
 

@@ -39,7 +39,7 @@ extension IncidentBook {
     static func priority(kind: StateChange.Kind, state: String) -> Notice.Priority {
         switch (kind, state) {
         case (_, "exposed"), (.tunnel, "hijacked"): .urgent
-        case (.bridge, BridgeState.authRequired.rawValue), (.bridge, BridgeState.degraded.rawValue): .normal
+        case (.bridge, BridgeState.authRequired.rawValue), (.bridge, BridgeState.degraded.rawValue), (.bridge, BridgeState.limited.rawValue): .normal
         default: .high
         }
     }
@@ -55,6 +55,7 @@ extension IncidentBook {
             case .down: return "check that the bridge is running on its host"
             case .tunnelDown: return "tunnel down: check the bridge host"
             case .exposed: return "restart it bound to 127.0.0.1"
+            case .limited: return "nothing to do: requests go to its models' other routes until the reset; a budget in [bridges.quota] can spread the load"
             case .live, .unknown, nil: return nil
             }
         case .tunnel:

@@ -46,6 +46,9 @@ public final class BridgeMonitor: Sendable {
         var tunnelUp: Bool
         /// Set once a managed bridge was caught listening beyond loopback.
         var exposure: ProbeVerdict?
+        /// Until when it is `limited` (it announced a rate or quota limit); probes do not move
+        /// its state before then.
+        var limitedUntil: Date?
 
         /// Whether probes are kept without moving the state.
         var isBlocked: Bool { tunnelBlock != nil || exposure != nil }
@@ -143,6 +146,10 @@ public final class BridgeMonitor: Sendable {
             entries[index].lastProbe = result
             entries[index].lastProbeAt = now
             guard !entries[index].isBlocked else { return nil }
+            if let until = entries[index].limitedUntil {
+                guard now >= until else { return nil }
+                entries[index].limitedUntil = nil
+            }
             let change = entries[index].health.observe(result.verdict, at: now).map {
                 Change(bridge: entries[index].name, tunnel: entries[index].tunnel, transition: $0)
             }
@@ -198,6 +205,24 @@ public final class BridgeMonitor: Sendable {
         }
     }
 
+    /// Marks a bridge `limited` until `until`: it announced a rate or quota limit (the gateway's
+    /// traffic found it). Its probes are kept but do not move its state before then; the first
+    /// probe after it does. A bridge already limited only has its reset moved (no new change), so
+    /// a burst of 429s is one change; a tunnel or an exposure overrules a limit.
+    public func limited(_ bridge: String, until: Date, reason: String, at now: Date) -> Change? {
+        entries.withLock { entries in
+            guard let index = entries.firstIndex(where: { $0.name == bridge }), !entries[index].isBlocked else { return nil }
+            let until = max(until, entries[index].limitedUntil ?? until)
+            entries[index].limitedUntil = until
+            let verdict = ProbeVerdict(.limited, reason: "\(reason); resets at \(until.formatted(.iso8601))")
+            let change = entries[index].health.observe(verdict, at: now).map {
+                Change(bridge: entries[index].name, tunnel: entries[index].tunnel, transition: $0)
+            }
+            publish(change.map { [$0] } ?? [])
+            return change
+        }
+    }
+
     /// Every bridge's status, in config order.
     public var statuses: [StatusReport.Bridge] {
         entries.withLock { entries in entries.map(Self.status) }
@@ -213,6 +238,6 @@ public final class BridgeMonitor: Sendable {
             name: entry.name, state: entry.health.state.rawValue, since: entry.health.since, reason: entry.health.reason,
             message: entry.health.message, tunnel: entry.tunnel, subscription: entry.subscription,
             lastProbe: entry.lastProbeAt, latencyMs: entry.lastProbe?.timings.totalMs,
-            httpStatus: entry.lastProbe?.verdict.httpStatus)
+            httpStatus: entry.lastProbe?.verdict.httpStatus, limitedUntil: entry.health.state == .limited ? entry.limitedUntil : nil)
     }
 }

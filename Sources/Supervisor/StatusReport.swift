@@ -1,4 +1,5 @@
 public import Foundation
+public import Gateway
 public import TunnelManager
 
 /// What `bridgekeeper status` shows: `{"tunnels": […], "bridges": […]}` (DESIGN.md's contract;
@@ -23,11 +24,17 @@ public struct StatusReport: Codable, Sendable {
         public var latencyMs: Double?
         /// The HTTP status that probe got.
         public var httpStatus: Int?
+        /// When a `limited` bridge resets.
+        public var limitedUntil: Date?
+        /// What the gateway keeps requests away from for a while: the bridge's open circuit, its
+        /// models' open circuits and limits.
+        public var conditions: [RouteCondition]
 
         /// Makes a bridge's status.
         public init(
             name: String, state: String, since: Date, reason: String?, message: String?, tunnel: String?,
-            subscription: String? = nil, lastProbe: Date? = nil, latencyMs: Double? = nil, httpStatus: Int? = nil
+            subscription: String? = nil, lastProbe: Date? = nil, latencyMs: Double? = nil, httpStatus: Int? = nil, limitedUntil: Date? = nil,
+            conditions: [RouteCondition] = []
         ) {
             self.name = name
             self.state = state
@@ -39,6 +46,25 @@ public struct StatusReport: Codable, Sendable {
             self.lastProbe = lastProbe
             self.latencyMs = latencyMs
             self.httpStatus = httpStatus
+            self.limitedUntil = limitedUntil
+            self.conditions = conditions
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            state = try container.decode(String.self, forKey: .state)
+            since = try container.decode(Date.self, forKey: .since)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
+            message = try container.decodeIfPresent(String.self, forKey: .message)
+            tunnel = try container.decodeIfPresent(String.self, forKey: .tunnel)
+            subscription = try container.decodeIfPresent(String.self, forKey: .subscription)
+            lastProbe = try container.decodeIfPresent(Date.self, forKey: .lastProbe)
+            latencyMs = try container.decodeIfPresent(Double.self, forKey: .latencyMs)
+            httpStatus = try container.decodeIfPresent(Int.self, forKey: .httpStatus)
+            limitedUntil = try container.decodeIfPresent(Date.self, forKey: .limitedUntil)
+            // A daemon from before route conditions sends none.
+            conditions = try container.decodeIfPresent([RouteCondition].self, forKey: .conditions) ?? []
         }
     }
 
@@ -47,16 +73,21 @@ public struct StatusReport: Codable, Sendable {
     public var tunnels: [TunnelStatus]
     public var bridges: [Bridge]
 
-    /// Makes a report.
-    public init(tunnels: [TunnelStatus], bridges: [Bridge], started: Date) {
+    /// Makes a report; each of `conditions` goes to its bridge.
+    public init(tunnels: [TunnelStatus], bridges: [Bridge], started: Date, conditions: [RouteCondition] = []) {
         self.started = started
         self.tunnels = tunnels
-        self.bridges = bridges
+        self.bridges = bridges.map { bridge in
+            var bridge = bridge
+            bridge.conditions += conditions.filter { $0.bridge == bridge.name }
+            return bridge
+        }
     }
 
-    /// Whether every tunnel is up and every bridge live (exit status 0 of `status`).
+    /// Whether every tunnel is up and every bridge live with no open circuit or limit (exit
+    /// status 0 of `status`).
     public var allWell: Bool {
-        tunnels.allSatisfy { $0.state == .up } && bridges.allSatisfy { $0.state == "live" }
+        tunnels.allSatisfy { $0.state == .up } && bridges.allSatisfy { $0.state == "live" && $0.conditions.isEmpty }
     }
 
     /// The encoder for the wire and `--json`: snake_case keys, ISO 8601 dates.
@@ -98,6 +129,12 @@ public struct StatusReport: Codable, Sendable {
                 bridge.name, bridge.state, "\(Self.age(now.timeIntervalSince(bridge.since))) ago", probe,
                 [bridge.reason, bridge.message].compactMap { $0 }.joined(separator: " — "),
             ])
+            for condition in bridge.conditions {
+                let subject = condition.model.map { "  \($0)" } ?? "  (all models)"
+                bridgeRows.append([
+                    subject, condition.kind.rawValue, "for \(Self.age(condition.until.timeIntervalSince(now)))", "", condition.reason,
+                ])
+            }
         }
         return [tunnelRows, bridgeRows].filter { $0.count > 1 }.map { Self.align($0, colour: colour) }.joined(separator: "\n\n")
     }
@@ -127,7 +164,7 @@ public struct StatusReport: Codable, Sendable {
     private static func stateColour(_ state: String) -> Int {
         switch state {
         case "up", "live": 32
-        case "connecting", "backoff", "auth_required", "degraded", "unknown": 33
+        case "connecting", "backoff", "auth_required", "degraded", "unknown", "limited", "circuit_open": 33
         default: 31
         }
     }

@@ -1,3 +1,4 @@
+import BridgeProbe
 import Config
 import Foundation
 import Gateway
@@ -26,6 +27,8 @@ struct DaemonSettings: Sendable {
     /// The exposure report: it has no violations, but may have warnings.
     let report: PolicyReport
     let tunnels: [TunnelSpec]
+    /// What to probe, credentials read.
+    let probeTargets: [ProbeTarget]
     let controlAddress: BindAddress
     /// Nil when the config has no `[gateway]` (a bridge host): no gateway runs.
     let gateway: GatewayConfiguration?
@@ -47,6 +50,7 @@ struct DaemonSettings: Sendable {
             return DaemonSettings(
                 configuration: configuration, report: report,
                 tunnels: try configuration.tunnelSpecs(policy: policy, environment: environment),
+                probeTargets: try configuration.probeTargets(environment: environment),
                 controlAddress: try configuration.controlAddress(policy: policy),
                 gateway: try configuration.gatewayConfiguration(policy: policy, environment: environment),
                 dashboardToken: try configuration.dashboardToken(environment: environment))

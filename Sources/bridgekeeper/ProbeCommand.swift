@@ -21,7 +21,14 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         let (configuration, policy) = try options.load()
-        guard let target = configuration.probeTargets.first(where: { $0.name == name }) else {
+        let targets: [ProbeTarget]
+        do {
+            targets = try configuration.probeTargets(environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("bridgekeeper: \(error.message)\n".utf8))
+            throw ExitCode(2)
+        }
+        guard let target = targets.first(where: { $0.name == name }) else {
             let known = configuration.bridges.map(\.name)
             let list = known.isEmpty ? "none are configured" : "configured: \(known.joined(separator: ", "))"
             FileHandle.standardError.write(Data("bridgekeeper: no bridge named '\(name)' (\(list))\n".utf8))

@@ -74,7 +74,7 @@ final class Reloader: Sendable {
 
     private func apply(_ new: DaemonSettings) {
         let changes = targets.tunnels.apply(new.tunnels)
-        targets.probes.reload(bridges: new.configuration.bridges, targets: new.configuration.probeTargets)
+        targets.probes.reload(bridges: new.configuration.bridges, targets: new.probeTargets)
         let atRestart = applyGateway(new.gateway) + Self.restartOnly(started, new)
         for line in atRestart { logger.warning("reload: \(line) takes effect at the next restart") }
         logger.notice(

@@ -72,7 +72,11 @@ struct RunCommand: AsyncParsableCommand {
         let tunnels = TunnelManager(tunnels: settings.tunnels, logger: logger)
         let started = Date()
         let monitor = BridgeMonitor(bridges: configuration.bridges, start: started)
-        let statusReport: @Sendable () -> StatusReport = { StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started) }
+        // What the gateway's traffic learns about routes (open circuits, models' limits), for status too.
+        let routes = RouteHealth(logger: logger)
+        let statusReport: @Sendable () -> StatusReport = {
+            StatusReport(tunnels: tunnels.statuses, bridges: monitor.statuses, started: started, conditions: routes.conditions())
+        }
         // systemd: READY=1 once the gateway and the control endpoint accept connections (the store
         // is open and the policy passed by then), STATUS= on every change and each supervision
         // cycle, WATCHDOG=1 while that loop makes progress, STOPPING=1 on shutdown.
@@ -95,13 +99,13 @@ struct RunCommand: AsyncParsableCommand {
             _ = monitor.exposed(bridge, reason: reason, at: Date())
         }
         let probes = ProbeService(
-            targets: configuration.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
+            targets: settings.probeTargets, monitor: monitor, tunnels: tunnels, store: store, logger: logger,
             believe: managed.listensOnlyOnLoopback)
         // Without [gateway] (a bridge host) no gateway runs and nothing but the control endpoint listens.
         // The gateway owns its ledger writer and closes it when it stops serving.
         let gateway = settings.gateway.map { gatewayConfiguration in
             GatewayService(
-                configuration: gatewayConfiguration, availability: MonitorAvailability(monitor: monitor), ledger: LedgerWriter(store: store, logger: logger),
+                configuration: gatewayConfiguration, availability: MonitorAvailability(monitor: monitor), health: routes, ledger: LedgerWriter(store: store, logger: logger),
                 dashboard: .init(token: settings.dashboardToken, store: store, source: StatusDashboard(monitor: monitor, tunnels: tunnels)),
                 logger: logger, onListening: { _ in readiness.ready("gateway") })
         }

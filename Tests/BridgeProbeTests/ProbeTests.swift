@@ -49,6 +49,30 @@ struct ProbeTests {
         #expect(verdict.message == "Sign in with gh auth login.")
     }
 
+    @Test("a bridge behind a key (LiteLLM): 401 without it is auth_required in its own words; a 500 about sign-in is too; the key goes with the probe")
+    func protectedBridge() throws {
+        let server = try StubHTTPServer(reply: .respond(
+            status: 401, body: #"{"error":{"message":"Authentication Error, No api key passed in.","type":"auth_error","code":"401"}}"#))
+        let unauthorized = Self.target(server.url).probe().verdict
+        #expect(unauthorized.state == .authRequired)
+        #expect(unauthorized.message == "Authentication Error, No api key passed in.")
+        server.reply = .respond(status: 500, body: #"{"error":{"message":"Failed to refresh the token: not logged in to GitHub"}}"#)
+        let failedSignIn = Self.target(server.url).probe().verdict
+        #expect(failedSignIn.state == .authRequired)
+        #expect(failedSignIn.reason.contains("500"))
+        server.reply = .respond(status: 500, body: #"{"error":{"message":"boom"}}"#)
+        #expect(Self.target(server.url).probe().verdict.state == .degraded)
+
+        server.reply = .respond(status: 200, body: #"{"data":[]}"#)
+        var target = Self.target(server.url)
+        target.headers = ["Authorization": "Bearer sk-litellm-1", "X-Team": "infra"]
+        #expect(target.probe().verdict.state == .live)
+        let sent = try #require(server.requests.last?.headers)
+        #expect(sent.first { $0.key.lowercased() == "authorization" }?.value == "Bearer sk-litellm-1")
+        #expect(sent.first { $0.key.lowercased() == "x-team" }?.value == "infra")
+        #expect(!"\(target)".contains("sk-litellm-1") && !String(reflecting: target).contains("sk-litellm-1"))
+    }
+
     @Test("5xx is degraded; 404 is degraded with a hint about the probe path; 429 says rate limited")
     func errors() throws {
         let server = try StubHTTPServer(reply: .respond(status: 503, body: #"{"error":{"message":"upstream overloaded"}}"#))

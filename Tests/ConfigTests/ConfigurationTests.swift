@@ -1,9 +1,11 @@
+import BridgeProbe
 import Foundation
 import Gateway
 import Policy
 import Config
 import TOML
 import Testing
+import TestSupport
 
 @Suite struct ConfigurationTests {
     static let valid = """
@@ -137,6 +139,11 @@ import Testing
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"soon\"", 3, "gateway.ping_interval", "'soon' is not a duration"),
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"0ms\"", 3, "gateway.ping_interval", "'0ms' is not a duration"),
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = 250", 3, "gateway.ping_interval", "durations are strings with a unit"),
+        (gateway + bridge("a") + "[bridges.headers]\nAuthorization = \"Bearer sk-x\"\n", 9, "bridges[0].headers.Authorization", "put the key in a file and name it in api_key_file"),
+        (gateway + bridge("a") + "[bridges.headers]\nx-api-key = \"sk-x\"\n", 9, "bridges[0].headers.x-api-key", "secrets do not belong in the config"),
+        (gateway + bridge("a") + "[bridges.headers]\nHost = \"evil\"\n", 9, "bridges[0].headers.Host", "is set by the gateway itself"),
+        (gateway + bridge("a") + "[bridges.headers]\nX-Team = \"a\\r\\nX-Evil: 1\"\n", 9, "bridges[0].headers.X-Team", "control character"),
+        (gateway + bridge("a") + "api_key_file = \"$HOME/key\"\n", 8, "bridges[0].api_key_file", "only a leading $CREDENTIALS_DIRECTORY"),
     ])
     func invalidConfigsNameLineAndKey(text: String, line: Int, key: String, fragment: String) {
         #expect {
@@ -212,6 +219,55 @@ import Testing
         #expect(report.checked == 2)
         #expect(!report.hasViolations)
         #expect(!config.auditTargets.contains { $0.subject == "gateway.listen" })
+    }
+
+    /// `api_key_file` (from $CREDENTIALS_DIRECTORY) is read into the header the bridge's API
+    /// expects, on probes and gateway requests alike, with `[bridges.headers]`; errors name the
+    /// file, never the key.
+    @Test func bridgeCredentials() throws {
+        let directory = try TemporaryDirectory("bridge-credentials")
+        try "sk-bridge-0123\n".write(toFile: directory.path + "/litellm-key", atomically: true, encoding: .utf8)
+        try "".write(toFile: directory.path + "/empty-key", atomically: true, encoding: .utf8)
+        let text = Self.gateway + """
+            [[bridges]]
+            name = "litellm"
+            url = "http://127.0.0.1:4100"
+            api = "openai"
+            api_key_file = "$CREDENTIALS_DIRECTORY/litellm-key"
+            [bridges.headers]
+            X-Team = "infra"
+
+            [[bridges]]
+            name = "claude"
+            url = "http://127.0.0.1:4200"
+            api = "anthropic"
+            api_key_file = "${CREDENTIALS_DIRECTORY}/litellm-key"
+
+            """
+        let config = try Configuration.parse(text, source: "gw.toml")
+        let environment = ["CREDENTIALS_DIRECTORY": directory.path]
+        let targets = try config.probeTargets(environment: environment)
+        #expect(targets[0].headers == ["Authorization": "Bearer sk-bridge-0123", "X-Team": "infra"])
+        #expect(targets[1].headers == ["x-api-key": "sk-bridge-0123"])
+        let gateway = try #require(try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: environment))
+        #expect(gateway.bridges.map { $0.headers } == targets.map { $0.headers })
+
+        let empty = try Configuration.parse(text.replacingOccurrences(of: "/litellm-key\"\n[bridges", with: "/empty-key\"\n[bridges"), source: "gw.toml")
+        #expect {
+            try empty.probeTargets(environment: environment)
+        } throws: { error in
+            "\(error)".contains("bridges[litellm].api_key_file") && "\(error)".contains("is empty")
+        }
+        #expect {
+            try config.probeTargets(environment: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.code == .unresolvedPath
+        }
+        #expect {
+            try config.probeTargets(environment: ["CREDENTIALS_DIRECTORY": directory.path + "/missing"])
+        } throws: { error in
+            "\(error)".contains("cannot read") && !"\(error)".contains("sk-bridge")
+        }
     }
 
     static let gateway = "[gateway]\nlisten = \"127.0.0.1:4000\"\n\n"

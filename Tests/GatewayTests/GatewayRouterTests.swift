@@ -21,7 +21,13 @@ struct GatewayRouterTests {
     /// Which bridges are usable, set by the test.
     final class Availability: AvailabilitySource {
         let unusable = Mutex<[String: BridgeAvailability]>([:])
+        /// What the gateway reported limited, in order.
+        let limits = Mutex<[(bridge: String, until: Date, reason: String)]>([])
         func availability(of bridge: String) async -> BridgeAvailability { unusable.withLock { $0[bridge] } ?? .usable }
+        func limited(_ bridge: String, until: Date, reason: String) {
+            limits.withLock { $0.append((bridge, until, reason)) }
+            unusable.withLock { $0[bridge] = .unusable(code: "bridge_limited", hint: reason, until: until) }
+        }
     }
 
     struct Source: DashboardSource {
@@ -47,17 +53,20 @@ struct GatewayRouterTests {
     /// `routes`, the bridges `a` and `b` being `bridges`.
     static func withGateway(
         bridges: [FakeBridge], routes: [String], availability: Availability = Availability(), ledger: Ledger = Ledger(),
+        models: [GatewayConfiguration.Model]? = nil, health: RouteHealth? = nil, headers: [String: String] = [:],
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let names = ["a", "b"]
         let configuration = GatewayConfiguration(
             host: "127.0.0.1", port: 4000,
-            bridges: zip(names, bridges).map { GatewayConfiguration.Bridge(name: $0, baseURL: $1.url, api: .openai) },
-            models: [GatewayConfiguration.Model(id: "gpt-test", aliases: ["fast"], routes: routes)])
+            bridges: zip(names, bridges).map { name, bridge in
+                GatewayConfiguration.Bridge(name: name, baseURL: bridge.url, api: bridge is FakeAnthropicBridge ? .anthropic : .openai, headers: headers)
+            },
+            models: models ?? [GatewayConfiguration.Model(id: "gpt-test", aliases: ["fast"], routes: routes)])
         var logger = Logger(label: "gateway-router-test")
         logger.logLevel = .critical
         let service = GatewayService(
-            configuration: configuration, availability: availability, ledger: ledger,
+            configuration: configuration, availability: availability, health: health, ledger: ledger,
             dashboard: .init(token: DashboardToken(token), store: nil, source: Source()), logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: GatewayService.clientConfiguration(configuration))
         let (router, _) = service.router(client: client)
@@ -135,7 +144,7 @@ struct GatewayRouterTests {
 
         let metrics = GatewayMetrics()
         metrics.observe(row)
-        let text = String(decoding: metrics.exposition(states: Source()), as: UTF8.self)
+        let text = String(decoding: metrics.exposition(states: Source(), conditions: []), as: UTF8.self)
         #expect(text.contains(#"bridgekeeper_requests_total{model="gpt-test",bridge="a",status="200",outcome="failure"} 1"#), "\(text)")
     }
 

@@ -2,6 +2,7 @@ import BridgeProbe
 import CurlHTTP
 import Config
 import Foundation
+import Gateway
 import Supervisor
 import Testing
 import TunnelManager
@@ -108,7 +109,7 @@ struct BridgeMonitorTests {
 
     @Test("probe targets: a bridge behind an inbound tunnel reads a refusal as the tunnel's")
     func targets() throws {
-        let targets = try Configuration.parse(Self.config, source: "t.toml").probeTargets
+        let targets = try Configuration.parse(Self.config, source: "t.toml").probeTargets(environment: [:])
         #expect(targets.map(\.throughTunnel) == [true, false])
         #expect(targets.map(\.path) == ["/v1/models", "/api/version"])
         #expect(targets[0].request.url == "http://127.0.0.1:3353/v1/models")
@@ -155,5 +156,48 @@ extension BridgeMonitorTests {
         monitor.apply(bridges: Array(reloaded.bridges.prefix(1)), at: at(3))
         #expect(monitor.statuses.map(\.name) == ["codex"])
         #expect(monitor.observe(Self.result("extra", .live), at: at(4)) == nil, "a removed bridge's late probe is ignored")
+    }
+}
+
+@Suite("BridgeMonitor: limited")
+struct BridgeMonitorLimitTests {
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
+    func at(_ seconds: Double) -> Date { start.addingTimeInterval(seconds) }
+
+    @Test("a limit makes a live bridge limited at once, once for a burst; probes before the reset change nothing, the first after it does")
+    func limitedUntilReset() async throws {
+        let configuration = try Configuration.parse(BridgeMonitorTests.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        _ = monitor.observe(BridgeMonitorTests.result("ollama", .live), at: at(1))
+        let first = monitor.limited("ollama", until: at(100), reason: "answered 429: slow down", at: at(2))
+        #expect(first?.transition.from == .live && first?.transition.to == .limited)
+        #expect(first?.transition.reason.contains("answered 429: slow down") == true)
+        #expect(monitor.limited("ollama", until: at(120), reason: "answered 429: slow down", at: at(3)) == nil, "a burst of 429s is one change")
+        #expect(monitor.observe(BridgeMonitorTests.result("ollama", .live), at: at(60)) == nil, "a probe before the reset")
+        let status = try #require(monitor.status(of: "ollama"))
+        #expect(status.state == "limited")
+        #expect(status.limitedUntil == at(120), "the latest reset announced")
+        #expect(status.reason?.contains("resets at") == true)
+
+        // The reset lies in 2027: still limited now.
+        let availability = await MonitorAvailability(monitor: monitor).availability(of: "ollama")
+        guard case .unusable(let code, _, let until) = availability else {
+            Issue.record("a limited bridge was usable")
+            return
+        }
+        #expect(code == "bridge_limited" && until == at(120))
+
+        let back = monitor.observe(BridgeMonitorTests.result("ollama", .live), at: at(121))
+        #expect(back?.transition.from == .limited && back?.transition.to == .live)
+        #expect(monitor.status(of: "ollama")?.limitedUntil == nil)
+    }
+
+    @Test("a limit whose reset has passed leaves the bridge usable before the next probe")
+    func usableAfterReset() async throws {
+        let configuration = try Configuration.parse(BridgeMonitorTests.config, source: "t.toml")
+        let monitor = BridgeMonitor(bridges: configuration.bridges, start: start)
+        _ = monitor.limited("ollama", until: Date().addingTimeInterval(-1), reason: "answered 429", at: Date())
+        #expect(monitor.status(of: "ollama")?.state == "limited")
+        #expect(await MonitorAvailability(monitor: monitor).availability(of: "ollama") == .usable)
     }
 }

@@ -20,6 +20,8 @@ public class FakeBridge: @unchecked Sendable {
         /// Answers with this status and JSON body, e.g. 401 with
         /// `{"status":"auth_required","message":"…"}`, or 503.
         case status(Int, body: String)
+        /// Answers with this status, these headers and this JSON body (e.g. 429 with `Retry-After`).
+        case answer(Int, headers: [String: String], body: String)
         /// Reads the request, then closes the connection without a byte of reply.
         case closeWithoutReply
         /// A stream sends its response head and `afterChunks` events, then the connection closes
@@ -71,6 +73,7 @@ public class FakeBridge: @unchecked Sendable {
         var pauseAfterFirstChunk: Duration = .zero
         var failure: Failure?
         var failOnlyPosts = false
+        var failOnly: (@Sendable (RecordedRequest) -> Bool)?
         var requests: [Request] = []
         var received = 0
         var firstChunksSent = 0
@@ -119,6 +122,12 @@ public class FakeBridge: @unchecked Sendable {
     public var failOnlyPosts: Bool {
         get { locked { $0.failOnlyPosts } }
         set { locked { $0.failOnlyPosts = newValue } }
+    }
+
+    /// Where set, the failure applies only to the requests this picks (one path, one model).
+    public var failOnly: (@Sendable (RecordedRequest) -> Bool)? {
+        get { locked { $0.failOnly } }
+        set { locked { $0.failOnly = newValue } }
     }
 
     /// The requests received so far, oldest first.
@@ -244,12 +253,16 @@ public class FakeBridge: @unchecked Sendable {
         let (failure, number) = locked { state in
             state.requests.append(request)
             state.received += 1
-            return (state.failOnlyPosts && request.method != "POST" ? nil : state.failure, state.received)
+            let spared = (state.failOnlyPosts && request.method != "POST") || state.failOnly.map { !$0(request) } == true
+            return (spared ? nil : state.failure, state.received)
         }
         var cutAfter: Int?
         switch failure {
         case .status(let status, let body):
             HTTPResponseWriter.respond(fd, status: status, body: body)
+            return
+        case .answer(let status, let headers, let body):
+            HTTPResponseWriter.respond(fd, status: status, body: body, headers: headers)
             return
         case .closeWithoutReply:
             return

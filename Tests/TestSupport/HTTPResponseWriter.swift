@@ -12,10 +12,12 @@ enum HTTPResponseWriter {
     /// A response with `Content-Length`; with `cutAfterHalf`, sends only half the body and cuts
     /// the connection.
     static func respond(
-        _ fd: Int32, status: Int, body: String, contentType: String = "application/json", cutAfterHalf: Bool = false
+        _ fd: Int32, status: Int, body: String, contentType: String = "application/json", cutAfterHalf: Bool = false,
+        headers: [String: String] = [:]
     ) {
         let bytes = Array(body.utf8)
-        let head = "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(contentType)\r\n"
+        let extra = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let head = "HTTP/1.1 \(status) \(reason(status))\r\nContent-Type: \(contentType)\r\n" + extra
             + "Content-Length: \(bytes.count)\r\nConnection: close\r\n\r\n"
         try? TestClient.sendAll(fd, Array(head.utf8) + (cutAfterHalf ? Array(bytes.prefix(bytes.count / 2)) : bytes))
         if cutAfterHalf { cut(fd) }

@@ -44,7 +44,7 @@ struct CompletionEndpoint: Sendable {
             entry.compression = plan.compression
             let status = Int(answer.response.status.code)
             if status >= 400 {
-                throw await Self.refusal(answer, status: status)
+                throw Self.refusal(answer, status: status)
             }
             if client.stream {
                 return stream(answer, plan: plan, routed: routed, entry: entry)
@@ -107,13 +107,12 @@ struct CompletionEndpoint: Sendable {
         ).response()
     }
 
-    /// The bridge refused the request itself (400, 404, 422, 429 …): its words, in the client's
+    /// The bridge refused the request itself (400, 404, 422 …): its words, in the client's
     /// dialect, with the bridge named.
-    private static func refusal(_ answer: UpstreamRouter.Answer, status: Int) async -> GatewayError {
-        let said = await UpstreamRouter.message(in: answer.response)
-        return GatewayError(
-            .init(code: status), code: "upstream_error", type: status == 429 ? "rate_limit_error" : "invalid_request_error",
-            "bridge \(answer.bridge.name) answered \(status)" + (said.map { ": \($0)" } ?? ""))
+    private static func refusal(_ answer: UpstreamRouter.Answer, status: Int) -> GatewayError {
+        GatewayError(
+            .init(code: status), code: "upstream_error", type: "invalid_request_error",
+            "bridge \(answer.bridge.name) answered \(status)" + (answer.said.map { ": \($0)" } ?? ""))
     }
 
     /// Characters of generated output, for an estimate.

@@ -25,7 +25,7 @@ struct CountTokensEndpoint: Sendable {
             var body = client.json
             body["model"] = .string(model.id)
             let version = request.headers[.init("anthropic-version")!] ?? "2023-06-01"
-            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, among: settings.bridges, prepare: { bridge throws(GatewayError) in
+            if let (answer, _) = try? await router.send(model: model.id, routes: model.routes, among: settings.bridges, purpose: .auxiliary, prepare: { bridge throws(GatewayError) in
                 bridge.api == .anthropic
                     ? (UpstreamRouter.UpstreamCall(path: "/v1/messages/count_tokens", body: body.bytes, headers: [("anthropic-version", version)]), ())
                     : nil

@@ -13,13 +13,15 @@ struct DashboardEndpoints: Sendable {
     let store: Store?
     let source: any DashboardSource
     let metrics: GatewayMetrics
+    /// Open circuits and limits of models, shown with each provider and in `/metrics`.
+    let routes: RouteHealth
     /// A client app seen within this is `live`, else `not_connected`.
     static let liveWindow: TimeInterval = 600
 
     func register(on router: Router<GatewayRequestContext>) {
         let group = router.group("/api/dashboard")
         group.get("health") { request, _ in try await authorized(request) { health() } }
-        group.get("providers") { request, _ in try await authorized(request) { ["providers": source.bridges()] } }
+        group.get("providers") { request, _ in try await authorized(request) { ["providers": providers()] } }
         group.get("subscriptions") { request, _ in try await authorized(request) { subscriptions() } }
         group.get("requests") { request, _ in
             let query = request.uri.queryParameters
@@ -34,7 +36,17 @@ struct DashboardEndpoints: Sendable {
             try check(request)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(states: source))))
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(states: source, conditions: routes.conditions(), now: routes.now()))))
+        }
+    }
+
+    /// The bridges, each with what keeps requests away from it or its models now.
+    private func providers() -> [BridgeSummary] {
+        let conditions = routes.conditions()
+        return source.bridges().map { bridge in
+            var bridge = bridge
+            bridge.conditions = conditions.filter { $0.bridge == bridge.name }
+            return bridge
         }
     }
 

@@ -20,6 +20,8 @@ public struct BridgeSummary: Sendable, Equatable, Codable {
     public var latencyMs: Double?
     public var subscription: String?
     public var tunnel: String?
+    /// Open circuits and limits the gateway keeps for it or its models.
+    public var conditions: [RouteCondition] = []
 
     /// Makes a bridge's summary.
     public init(

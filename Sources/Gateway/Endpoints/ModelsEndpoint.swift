@@ -10,6 +10,8 @@ struct ModelsEndpoint: Sendable {
     /// The models; each request reads them once, when it arrives.
     let settings: CurrentSettings
     let availability: any AvailabilitySource
+    /// Limits and open circuits of one model on one bridge.
+    let health: RouteHealth
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let settings = settings.current
@@ -18,8 +20,18 @@ struct ModelsEndpoint: Sendable {
             var routes: [[String: Any]] = []
             for bridge in model.routes {
                 switch await availability.availability(of: bridge) {
-                case .usable: routes.append(["bridge": bridge, "usable": true])
-                case .unusable(let code, let hint): routes.append(["bridge": bridge, "usable": false, "code": code, "reason": hint])
+                case .usable:
+                    if let refusal = health.refusal(bridge: bridge, model: model.id) {
+                        var route: [String: Any] = ["bridge": bridge, "usable": false, "code": refusal.code, "reason": refusal.message]
+                        if let until = refusal.until { route["until"] = RouteHealth.time(until) }
+                        routes.append(route)
+                    } else {
+                        routes.append(["bridge": bridge, "usable": true])
+                    }
+                case .unusable(let code, let hint, let until):
+                    var route: [String: Any] = ["bridge": bridge, "usable": false, "code": code, "reason": hint]
+                    if let until { route["until"] = RouteHealth.time(until) }
+                    routes.append(route)
                 }
             }
             data.append([

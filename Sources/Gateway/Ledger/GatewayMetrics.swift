@@ -44,8 +44,9 @@ final class GatewayMetrics: Sendable {
     }
 
     /// The exposition text, with the states of `source`'s bridges and tunnels (one series per
-    /// subject, its current state as a label, value 1).
-    func exposition(states source: any DashboardSource) -> [UInt8] {
+    /// subject, its current state as a label, value 1), and the routes' open circuits and limits
+    /// (one series each, the seconds left as value).
+    func exposition(states source: any DashboardSource, conditions: [RouteCondition], now: Date = Date()) -> [UInt8] {
         var text = registry.emitToString()
         text += "# HELP bridgekeeper_bridge_state The bridge's current state\n# TYPE bridgekeeper_bridge_state gauge\n"
         for bridge in source.bridges() {
@@ -54,6 +55,12 @@ final class GatewayMetrics: Sendable {
         text += "# HELP bridgekeeper_tunnel_state The tunnel's current state\n# TYPE bridgekeeper_tunnel_state gauge\n"
         for tunnel in source.tunnels() {
             text += "bridgekeeper_tunnel_state{tunnel=\"\(Self.escape(tunnel.name))\",state=\"\(tunnel.state)\"} 1\n"
+        }
+        text += "# HELP bridgekeeper_route_condition Seconds until an open circuit or a limit of a bridge (model=\"\": all its models) ends\n"
+        text += "# TYPE bridgekeeper_route_condition gauge\n"
+        for condition in conditions {
+            let labels = "bridge=\"\(Self.escape(condition.bridge))\",model=\"\(Self.escape(condition.model ?? ""))\",condition=\"\(condition.kind.rawValue)\""
+            text += "bridgekeeper_route_condition{\(labels)} \(max(0, Int(condition.until.timeIntervalSince(now).rounded(.up))))\n"
         }
         return Array(text.utf8)
     }

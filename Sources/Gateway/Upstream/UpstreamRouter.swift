@@ -6,35 +6,46 @@ import NIOCore
 import NIOHTTP1
 
 /// Sends a request to the first usable bridge of a model's routes, moving on to the next when a
-/// bridge is not usable (tunnel, probe, circuit breaker) or fails before answering (refused,
-/// timeout, 5xx, 401/403). Nothing has gone to the client yet at that point, so moving on is safe.
+/// bridge is not usable (tunnel, probe, a limit, a circuit breaker) or fails before answering
+/// (unreachable, 5xx, a sign-in or key problem, a rate or quota limit). Nothing has gone to the
+/// client yet at that point, so moving on is safe. What each failure says about the route is
+/// ``UpstreamVerdict``'s call; ``RouteHealth`` remembers it.
 struct UpstreamRouter: Sendable {
     let availability: any AvailabilitySource
-    let breakers: BreakerBoard
+    let health: RouteHealth
     let client: HTTPClient
     /// The longest a whole exchange may take (a long stream included); silence is limited by the
     /// client's read timeout, between bytes.
     static let maximumExchange: TimeAmount = .hours(1)
 
+    /// What a call is for: a completion, whose failures and limits count against the route, or an
+    /// auxiliary call (`count_tokens`), where only an unreachable bridge counts.
+    enum Purpose {
+        case completion, auxiliary
+    }
+
     /// One request for one bridge.
     struct UpstreamCall {
         var path: String
         var body: [UInt8]
-        /// Headers beyond the JSON content type (e.g. `anthropic-version`).
+        /// Headers beyond the JSON content type and the bridge's own (e.g. `anthropic-version`).
         var headers: [(String, String)] = []
     }
 
-    /// An upstream that answered, not yet read.
+    /// An upstream that answered, not yet read; or, for an answer of 400 or more that is the
+    /// client's own mistake (400, 404, 422 …), read already, with the bridge's words in `said`.
     struct Answer {
         let bridge: GatewayConfiguration.Bridge
         let response: HTTPClientResponse
+        var said: String?
     }
 
-    /// Why one bridge could not serve.
+    /// Why one bridge could not serve; `until` when it is limited.
     struct Refusal {
         let bridge: String
         let code: String
         let message: String
+        var until: Date?
     }
 
     /// Sends the call `prepare` makes for each bridge of `routes` (looked up in `bridges`), in
@@ -42,17 +53,18 @@ struct UpstreamRouter: Sendable {
     /// for a bridge that cannot serve this kind of request, and throws for a request that cannot
     /// be sent at all (400).
     func send<Plan>(
-        model: String, routes: [String], among bridges: [String: GatewayConfiguration.Bridge], prepare: (GatewayConfiguration.Bridge) throws(GatewayError) -> (UpstreamCall, Plan)?
+        model: String, routes: [String], among bridges: [String: GatewayConfiguration.Bridge], purpose: Purpose = .completion,
+        prepare: (GatewayConfiguration.Bridge) throws(GatewayError) -> (UpstreamCall, Plan)?
     ) async throws(GatewayError) -> (Answer, Plan) {
         var refusals: [Refusal] = []
         for name in routes {
             guard let bridge = bridges[name] else { continue }
-            if case .unusable(let code, let hint) = await availability.availability(of: name) {
-                refusals.append(Refusal(bridge: name, code: code, message: hint))
+            if case .unusable(let code, let hint, let until) = await availability.availability(of: name) {
+                refusals.append(Refusal(bridge: name, code: code, message: hint, until: until))
                 continue
             }
-            guard breakers.allows(name) else {
-                refusals.append(Refusal(bridge: name, code: "bridge_down", message: "failed moments ago; the gateway is giving it a rest"))
+            if let refusal = health.refusal(bridge: name, model: model) {
+                refusals.append(refusal)
                 continue
             }
             guard let (call, plan) = try prepare(bridge) else {
@@ -63,40 +75,67 @@ struct UpstreamRouter: Sendable {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-            for (header, value) in call.headers { request.headers.add(name: header, value: value) }
+            for (header, value) in bridge.headers.sorted(by: { $0.key < $1.key }) { request.headers.add(name: header, value: value) }
+            for (header, value) in call.headers { request.headers.replaceOrAdd(name: header, value: value) }
             request.body = .bytes(ByteBuffer(bytes: call.body))
             let response: HTTPClientResponse
             do {
                 response = try await client.execute(request, timeout: Self.maximumExchange)
             } catch {
-                breakers.failed(name)
-                refusals.append(Refusal(bridge: name, code: "bridge_down", message: "cannot reach it (\(Self.describe(error)))"))
+                let reason = "cannot reach it (\(Self.describe(error)))"
+                health.unreachable(name, reason: reason)
+                refusals.append(Refusal(bridge: name, code: "bridge_down", message: reason))
                 continue
             }
             let status = Int(response.status.code)
-            if status >= 500 || status == 401 || status == 403 {
-                let said = await Self.message(in: response)
-                if status >= 500 {
-                    breakers.failed(name)
-                    refusals.append(Refusal(bridge: name, code: "bridge_down", message: "answered \(status)" + (said.map { ": \($0)" } ?? "")))
-                } else {
-                    refusals.append(Refusal(bridge: name, code: "bridge_auth_required", message: said ?? "answered \(status): someone must sign in on the bridge host"))
-                }
-                continue
+            guard status >= 400 else {
+                health.succeeded(name, model: purpose == .completion ? model : nil)
+                return (Answer(bridge: bridge, response: response), plan)
             }
-            breakers.succeeded(name)
-            return (Answer(bridge: bridge, response: response), plan)
+            let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Data($0.readableBytesView) } ?? Data()
+            let said = Self.message(in: body)
+            let answered = "answered \(status)" + (said.map { ": \($0)" } ?? "")
+            let now = health.now()
+            switch UpstreamVerdict.classify(status: status, headers: response.headers, body: String(decoding: body, as: UTF8.self), model: model, now: now) {
+            case .refused:
+                health.succeeded(name, model: nil)
+                return (Answer(bridge: bridge, response: response, said: said), plan)
+            case .authRequired:
+                refusals.append(Refusal(
+                    bridge: name, code: "bridge_auth_required",
+                    message: said ?? "answered \(status): someone must sign in on the bridge host, or its api_key_file holds the wrong key"))
+            case .limited(let until, let modelOnly):
+                if purpose == .completion {
+                    if modelOnly {
+                        health.limited(name, model: model, until: until, reason: answered)
+                    } else {
+                        availability.limited(name, until: until, reason: answered)
+                    }
+                }
+                refusals.append(Refusal(bridge: name, code: "bridge_limited", message: "\(answered) (resets \(RouteHealth.time(until)))", until: until))
+            case .unwell:
+                if purpose == .completion { health.unwell(name, model: model, reason: answered) }
+                refusals.append(Refusal(bridge: name, code: "bridge_down", message: answered))
+            case .failed:
+                refusals.append(Refusal(bridge: name, code: "bridge_error", message: answered))
+            }
         }
-        throw Self.unavailable(model: model, refusals)
+        throw Self.unavailable(model: model, refusals, now: health.now())
     }
 
-    /// 503 in the client's dialect: the primary route's reason decides the code; the message lists
-    /// every bridge tried and why it could not serve.
-    static func unavailable(model: String, _ refusals: [Refusal]) -> GatewayError {
-        let code = refusals.first?.code ?? "bridge_down"
+    /// The error when no route could serve, in the client's dialect; the message lists every bridge
+    /// tried and why it could not serve. Where a route is limited: 429 with `Retry-After` for the
+    /// earliest reset (waiting is what helps); otherwise 503 with the primary route's reason as code.
+    static func unavailable(model: String, _ refusals: [Refusal], now: Date) -> GatewayError {
         let reasons = refusals.map { "\($0.bridge): \($0.code) — \($0.message)" }.joined(separator: "; ")
+        if let reset = refusals.compactMap(\.until).min() {
+            return GatewayError(
+                .tooManyRequests, code: "bridge_limited", type: "rate_limit_error",
+                "no bridge can serve '\(model)' now; the earliest limit resets at \(RouteHealth.time(reset)): " + reasons,
+                retryAfter: max(1, Int(reset.timeIntervalSince(now).rounded(.up))))
+        }
         return GatewayError(
-            .serviceUnavailable, code: code, type: "api_error",
+            .serviceUnavailable, code: refusals.first?.code ?? "bridge_down", type: "api_error",
             "no bridge can serve '\(model)' now: " + (reasons.isEmpty ? "it has no routes" : reasons))
     }
 
@@ -113,12 +152,6 @@ struct UpstreamRouter: Sendable {
         let text = "\(error)"
         if text.contains("refused") { return "connection refused" }
         return String(text.prefix(160))
-    }
-
-    /// The bridge's own message from an error answer (`error.message`, `message`, `hint`, `detail`).
-    static func message(in response: HTTPClientResponse) async -> String? {
-        guard let body = try? await response.body.collect(upTo: 64 * 1024) else { return nil }
-        return message(in: Data(body.readableBytesView))
     }
 
     /// The bridge's own message in an error body, as ``UntrustedText`` (one line, 300 at most).

@@ -1,0 +1,131 @@
+import Foundation
+import NIOHTTP1
+
+/// When a rate-limited or out-of-quota bridge says it resets, in any of the ways bridges say it:
+/// `Retry-After` (seconds or an HTTP date), `retry-after-ms`, OpenAI's `x-ratelimit-reset-requests`
+/// / `-tokens` (durations like `6m0s`, or epoch seconds as some proxies send), Anthropic's
+/// `anthropic-ratelimit-*-reset` (RFC 3339), or the body: `resets_at` / `reset_at` (epoch seconds
+/// or RFC 3339), `resets_in_seconds` / `retry_after`, or a message saying "try again in 1m30s".
+/// Where several resets are given, the one of an exhausted limit (`…-remaining-… = 0`) wins, else
+/// the latest. Pure.
+enum RateLimitReset {
+    /// The reset the answer announces, or nil when it names none.
+    static func until(headers: HTTPHeaders, body: String, now: Date) -> Date? {
+        if let value = headers.first(name: "retry-after-ms"), let ms = Double(value.trimmingCharacters(in: .whitespaces)) {
+            return now.addingTimeInterval(ms / 1000)
+        }
+        if let value = headers.first(name: "retry-after") {
+            if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return now.addingTimeInterval(seconds) }
+            if let date = httpDate(value) { return date }
+        }
+        var resets: [(limit: String, at: Date)] = []
+        for (name, value) in headers {
+            let name = name.lowercased()
+            if name.hasPrefix("x-ratelimit-reset"), let at = instant(value, now: now) {
+                resets.append((String(name.dropFirst("x-ratelimit-reset".count)), at))
+            } else if name.hasPrefix("anthropic-ratelimit-"), name.hasSuffix("-reset"), let at = instant(value, now: now) {
+                resets.append((String(name.dropFirst("anthropic-ratelimit-".count).dropLast("-reset".count)), at))
+            }
+        }
+        if !resets.isEmpty {
+            let exhausted = resets.filter { reset in
+                headers.contains { name, value in
+                    let name = name.lowercased()
+                    let remaining = name == "x-ratelimit-remaining" + reset.limit || name == "anthropic-ratelimit-\(reset.limit)-remaining"
+                    return remaining && value.trimmingCharacters(in: .whitespaces) == "0"
+                }
+            }
+            return (exhausted.isEmpty ? resets : exhausted).map(\.at).max()
+        }
+        return inBody(body, now: now)
+    }
+
+    /// A reset in an error body's fields or words.
+    static func inBody(_ body: String, now: Date) -> Date? {
+        if let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] {
+            for candidate in [object["error"] as? [String: Any], object].compactMap({ $0 }) {
+                for key in ["resets_at", "reset_at", "resetsAt", "resetAt"] {
+                    if let number = candidate[key] as? Double { return epoch(number) }
+                    if let text = candidate[key] as? String, let at = instant(text, now: now) { return at }
+                }
+                for key in ["resets_in_seconds", "retry_after", "retryAfter"] {
+                    if let seconds = candidate[key] as? Double { return now.addingTimeInterval(seconds) }
+                }
+            }
+        }
+        // "Please try again in 1m30s." / "try again in 20ms" / "retry after 30 seconds"
+        let lowered = body.lowercased()
+        let trailing = CharacterSet(charactersIn: ".,;:)]}\"'")
+        for phrase in ["try again in ", "retry after ", "retry in ", "resets in "] {
+            guard let range = lowered.range(of: phrase) else { continue }
+            let rest = lowered[range.upperBound...].prefix(40)
+            let words = rest.split(separator: " ", omittingEmptySubsequences: true)
+            guard let first = words.first else { continue }
+            let token = first.trimmingCharacters(in: trailing)
+            if let seconds = Double(token), words.count > 1 {
+                let unit = words[1].trimmingCharacters(in: trailing)
+                let scale: Double? =
+                    switch unit {
+                    case "second", "seconds", "sec", "secs", "s": 1
+                    case "minute", "minutes", "min", "mins", "m": 60
+                    case "hour", "hours", "h": 3600
+                    case "day", "days", "d": 86400
+                    default: nil
+                    }
+                if let scale { return now.addingTimeInterval(seconds * scale) }
+            }
+            if let seconds = duration(token) { return now.addingTimeInterval(seconds) }
+        }
+        return nil
+    }
+
+    /// A header's reset: a Go-style duration (`1h2m3.5s`, `20ms`), seconds, epoch seconds, or RFC 3339.
+    static func instant(_ value: String, now: Date) -> Date? {
+        let value = value.trimmingCharacters(in: .whitespaces)
+        if let number = Double(value) {
+            // Small numbers are a wait in seconds; large ones an epoch time (GitHub, some proxies).
+            return number > 1_000_000_000 ? epoch(number) : now.addingTimeInterval(number)
+        }
+        if let seconds = duration(value) { return now.addingTimeInterval(seconds) }
+        return try? Date(value, strategy: .iso8601)
+    }
+
+    /// Seconds in a Go-style duration: `6m0s`, `1h2m3.5s`, `250ms`; nil for anything else.
+    static func duration(_ text: String) -> Double? {
+        var total = 0.0
+        var number = ""
+        var index = text.startIndex
+        var sawUnit = false
+        while index < text.endIndex {
+            let character = text[index]
+            if character.isNumber || character == "." {
+                number.append(character)
+                index = text.index(after: index)
+                continue
+            }
+            guard let value = Double(number) else { return nil }
+            let rest = text[index...]
+            let (unit, scale): (String, Double) =
+                rest.hasPrefix("ms") ? ("ms", 0.001) : rest.hasPrefix("h") ? ("h", 3600) : rest.hasPrefix("m") ? ("m", 60) : rest.hasPrefix("s") ? ("s", 1) : ("", 0)
+            guard !unit.isEmpty else { return nil }
+            total += value * scale
+            number = ""
+            sawUnit = true
+            index = text.index(index, offsetBy: unit.count)
+        }
+        return sawUnit && number.isEmpty ? total : nil
+    }
+
+    private static func epoch(_ number: Double) -> Date {
+        // Milliseconds since 1970 where the number is that large.
+        Date(timeIntervalSince1970: number > 100_000_000_000 ? number / 1000 : number)
+    }
+
+    private static func httpDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text.trimmingCharacters(in: .whitespaces))
+    }
+}
