@@ -30,11 +30,13 @@ struct GatewayDaemonTests {
 
     /// Starts `run` with `bridges` (name → URL; `api = "openai"` unless `apis` says otherwise) and
     /// one model `gpt-test` (alias `fast`, more keys in `modelOptions`) routed over `routes`;
-    /// `bridgeOptions` adds lines to a bridge's table by name (e.g. `responses = true`).
+    /// `bridgeOptions` adds lines to a bridge's table by name (e.g. `responses = true`);
+    /// `sections` goes at the end (e.g. `[[notify.webhooks]]`); `environment` is added to the daemon's.
     /// Waits until the gateway listens and every bridge has been probed.
     static func start(
         bridges: [(String, String)], routes: [String], clientKeys: String? = nil, apis: [String: String] = [:],
-        bridgeOptions: [String: String] = [:], modelOptions: String = "", gatewayOptions: String = ""
+        bridgeOptions: [String: String] = [:], modelOptions: String = "", gatewayOptions: String = "", sections: String = "",
+        environment: [String: String] = [:]
     ) throws -> Daemon {
         let dir = try TemporaryDirectory("test")
         let keysLine = try clientKeys.map { "client_keys_file = \"\(try dir.write("client-keys", $0))\"\n" } ?? ""
@@ -70,9 +72,11 @@ struct GatewayDaemonTests {
             routes = [\(routes.map { "\"\($0)\"" }.joined(separator: ", "))]
             price = { input_per_mtok = 1.0, output_per_mtok = 10.0 }
             \(modelOptions)
+
+            \(sections)
             """
         let config = try dir.write("bk.toml", text)
-        let process = try Bridgekeeper.start(["run", "--config", config])
+        let process = try Bridgekeeper.start(["run", "--config", config], extraEnvironment: environment)
         let daemon = Daemon(process: process, gateway: gateway, config: config, state: dir.path + "/state", dir: dir)
         do {
             try Wait.until("the daemon to probe its bridges", timeout: .seconds(20), interval: .milliseconds(100), lastSeen: { process.output }) {
@@ -181,6 +185,32 @@ struct GatewayDaemonTests {
         #expect((out["errors"] as? [String]) == [])
         #expect(primary.requests.filter { $0.method == "POST" }.count == 10)
         #expect(fallback.requests.filter { $0.method == "POST" }.count == 50)
+    }
+
+    @Test("a bridge that answers stream requests with a whole JSON body: each SDK gets a proper stream; a body that is no completion is a clear 502")
+    func wholeAnswerToAStream() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try Self.start(bridges: [("proxy", bridge.url)], routes: ["proxy"])
+        defer { daemon.stop() }
+        bridge.failOnlyPosts = true
+        bridge.failure = .answer(200, headers: [:], body: """
+            {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-test","choices":[{"index":0,"message":{"role":"assistant","content":"said all at once"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":4,"total_tokens":5}}
+            """)
+        let script = try PythonClient.script(named: "gateway_whole_answer_streamed")
+        let result = try PythonClient.run(script, environment: ["GATEWAY_PORT": "\(daemon.gateway)"], timeout: .seconds(60))
+        let out = try result.jsonObject()
+        #expect(out["chat"] as? String == "said all at once", "\(result)")
+        #expect(out["chat_usage"] as? [Int] == [4])
+        #expect(out["messages"] as? String == "said all at once")
+        #expect(out["stop"] as? String == "end_turn")
+        #expect(out["responses"] as? String == "said all at once")
+
+        bridge.failure = .answer(200, headers: [:], body: #"{"status":"queued"}"#)
+        let refused = try PythonClient.run(script, environment: ["GATEWAY_PORT": "\(daemon.gateway)"], timeout: .seconds(60)).jsonObject()
+        let error = refused["error"] as? [Any]
+        #expect(error?.first as? Int == 502)
+        #expect(error?[1] as? String == "upstream_not_a_stream")
+        #expect((error?.last as? String)?.contains("bridge proxy answered a stream request with a whole answer (application/json)") == true)
     }
 
     @Test("an auth_required bridge: 503 bridge_auth_required with the bridge's hint")

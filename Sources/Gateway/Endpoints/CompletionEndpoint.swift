@@ -47,6 +47,10 @@ struct CompletionEndpoint: Sendable {
                 throw Self.refusal(answer, status: status)
             }
             if client.stream {
+                let contentType = answer.response.headers.first(name: "content-type") ?? ""
+                if !contentType.lowercased().hasPrefix("text/event-stream") {
+                    return try await streamOfWhole(answer, plan: plan, routed: routed, entry: &entry)
+                }
                 return stream(answer, plan: plan, routed: routed, entry: entry)
             }
             return try await whole(answer, plan: plan, routed: routed, entry: &entry)
@@ -59,15 +63,7 @@ struct CompletionEndpoint: Sendable {
 
     /// A whole answer: read it, take its usage, and pass it on as it came or translated.
     private func whole(_ answer: UpstreamRouter.Answer, plan: RoutedRequest.Plan, routed: RoutedRequest, entry: inout LedgerEntry) async throws(GatewayError) -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await answer.response.body.collect(upTo: 64 << 20)
-        } catch {
-            throw GatewayError(
-                .badGateway, code: "upstream_error", type: "api_error",
-                "bridge \(answer.bridge.name) broke off its answer (\(UpstreamRouter.describe(error)))")
-        }
-        let bytes = Array(body.readableBytesView)
+        let bytes = try await Self.body(of: answer)
         var output = bytes
         var completion: Completion?
         if plan.translated {
@@ -88,6 +84,52 @@ struct CompletionEndpoint: Sendable {
         recorder.record(entry.record)
         let contentType = plan.translated ? "application/json" : answer.response.headers.first(name: "content-type") ?? "application/json"
         return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// A stream request the bridge answered with a whole JSON answer (some bridges ignore
+    /// `stream`): the answer becomes a proper stream in the client's dialect, said at once. An
+    /// answer that is not a completion, or a Responses answer passed through, fails with 502
+    /// saying what the bridge did; the client never gets JSON labelled as a stream.
+    private func streamOfWhole(
+        _ answer: UpstreamRouter.Answer, plan: RoutedRequest.Plan, routed: RoutedRequest, entry: inout LedgerEntry
+    ) async throws(GatewayError) -> Response {
+        let bytes = try await Self.body(of: answer)
+        let contentType = answer.response.headers.first(name: "content-type").map { UntrustedText.clean($0, limit: 80) } ?? "no content type"
+        let did = "bridge \(answer.bridge.name) answered a stream request with a whole answer (\(contentType)), not an event stream"
+        guard let json = try? JSONParser.parse(bytes), Self.isCompletion(json, in: plan.upstream), let completion = plan.upstream.completion(in: json) else {
+            throw GatewayError(.badGateway, code: "upstream_not_a_stream", type: "api_error", did + ", and not one the gateway can make a stream of")
+        }
+        var writer = routed.writer(plan: plan)
+        var output: [UInt8] = []
+        for event in completion.streamEvents { for out in writer.write(event) { output += out.bytes } }
+        for out in writer.end(failure: nil) { output += out.bytes }
+        entry.usage = completion.usage.map { TokenUsage(input: $0.input, output: $0.output, estimated: false) }
+            ?? TokenUsage.estimate(inputCharacters: routed.client.original.count, outputCharacters: Self.characters(completion))
+        entry.markFirstByte()
+        entry.finish(status: 200, errorCode: nil)
+        recorder.record(entry.record)
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(bytes: output)))
+    }
+
+    /// Whether a whole answer in `dialect` is a completion the gateway can stream (chat: `choices`;
+    /// Anthropic: `content`; a Responses answer passed through never is).
+    private static func isCompletion(_ json: JSON, in dialect: UpstreamDialect) -> Bool {
+        switch dialect {
+        case .chat: json["choices"]?.array?.isEmpty == false
+        case .anthropic: json["content"]?.array != nil
+        case .responses: false
+        }
+    }
+
+    /// The whole body of an answer, or 502 saying the bridge broke it off.
+    private static func body(of answer: UpstreamRouter.Answer) async throws(GatewayError) -> [UInt8] {
+        do {
+            return Array(try await answer.response.body.collect(upTo: 64 << 20).readableBytesView)
+        } catch {
+            throw GatewayError(
+                .badGateway, code: "upstream_error", type: "api_error",
+                "bridge \(answer.bridge.name) broke off its answer (\(UpstreamRouter.describe(error)))")
+        }
     }
 
     /// A stream: passed through or translated, event by event.
