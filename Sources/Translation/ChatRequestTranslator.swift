@@ -12,8 +12,9 @@
 /// Fields Anthropic has no counterpart for and that do not change the answer's meaning
 /// (`frequency_penalty`, `presence_penalty`, `logit_bias`, `seed`, `logprobs`, `stream_options`,
 /// `store`, `metadata`, `reasoning_effort`, messages' `name`, …) are not sent. Fields whose loss
-/// would change the answer (`n` above 1, a JSON `response_format`) and anything malformed throw a
-/// `TranslationError` naming the field path.
+/// would change the answer (`n` above 1, a `json_object` `response_format`) and anything malformed
+/// throw a `TranslationError` naming the field path. A `json_schema` `response_format` is
+/// Anthropic's structured output, `output_config.format`.
 public enum ChatRequestTranslator {
     /// The `max_tokens` sent when the client gives none (Anthropic requires one).
     public static let defaultMaxTokens = 4096
@@ -52,6 +53,7 @@ public enum ChatRequestTranslator {
         request["temperature"] = try number(chat, "temperature").map { .number(min($0, 1)) }
         request["top_p"] = try number(chat, "top_p").map(JSON.number)
         if let user = chat["user"]?.string { request["metadata"] = ["user_id": .string(user)] }
+        request["output_config"] = try outputConfig(chat)
         if let stream = chat["stream"]?.bool { request["stream"] = .bool(stream) }
         return request
     }
@@ -280,8 +282,23 @@ public enum ChatRequestTranslator {
         if let count = chat["n"], !count.isNull, count.int != 1 {
             throw TranslationError("n: only one choice is supported by this bridge")
         }
-        if let format = chat["response_format"]?["type"]?.string, format != "text" {
-            throw TranslationError("response_format: '\(format)' is not supported by this bridge")
+    }
+
+    /// `response_format` `json_schema` → Anthropic's structured output, `output_config.format`
+    /// (its JSON text comes back as a text block, which becomes the message content). `json_object`
+    /// (JSON without a schema) has no Anthropic equivalent and is refused, never dropped.
+    private static func outputConfig(_ chat: JSON) throws(TranslationError) -> JSON? {
+        guard let format = chat["response_format"], !format.isNull else { return nil }
+        switch format["type"]?.string {
+        case "text": return nil
+        case "json_schema":
+            guard let schema = format["json_schema"]?["schema"], schema.object != nil else {
+                throw TranslationError("response_format.json_schema.schema: required, an object")
+            }
+            return ["format": ["type": "json_schema", "schema": schema]]
+        case let type:
+            throw TranslationError(
+                "response_format: '\(type ?? "")' has no equivalent on an Anthropic bridge; send a json_schema format (Responses: text.format)")
         }
     }
 }

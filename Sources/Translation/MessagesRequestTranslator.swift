@@ -14,6 +14,10 @@
 ///   `stop_sequences` → `stop`, `max_tokens`, `temperature`, `top_p`, `metadata.user_id` → `user`,
 ///   `stream` (with `stream_options.include_usage`). `top_k`, `thinking` and other members OpenAI
 ///   chat has no equivalent for are dropped; the client's `model` is replaced by the bridge's.
+/// - Structured output, `output_config.format` (or the beta's `output_format`) `json_schema` →
+///   `response_format` `json_schema` (the answer's JSON text comes back as a text block);
+///   `output_config.effort` → `reasoning_effort`. These change the answer, so anything else in
+///   them is refused, never dropped.
 ///
 /// A request that cannot be translated throws a `TranslationError` naming the member.
 public struct MessagesRequestTranslator: Sendable {
@@ -46,12 +50,39 @@ public struct MessagesRequestTranslator: Sendable {
             chat["user"] = user
         }
         try Self.tools(request, into: &chat)
+        try Self.outputConfig(request, into: &chat)
         if let stream = request["stream"], !stream.isNull {
             guard let streams = stream.bool else { throw TranslationError("stream: must be a boolean") }
             chat["stream"] = .bool(streams)
             if streams { chat["stream_options"] = ["include_usage": true] }
         }
         return chat
+    }
+
+    /// Structured output and effort (see the type's notes); throws naming the member that has no
+    /// chat equivalent.
+    private static func outputConfig(_ request: JSON, into chat: inout JSON) throws(TranslationError) {
+        var format: (path: String, value: JSON)?
+        if let value = request["output_format"], !value.isNull { format = ("output_format", value) }
+        if let config = request["output_config"], !config.isNull {
+            guard let members = config.object else { throw TranslationError("output_config: must be an object") }
+            for (key, value) in members where !value.isNull {
+                switch key {
+                case "format": format = ("output_config.format", value)
+                case "effort":
+                    guard let effort = value.string, ["low", "medium", "high"].contains(effort) else {
+                        throw TranslationError("output_config.effort: only low, medium or high translate to an OpenAI chat bridge")
+                    }
+                    chat["reasoning_effort"] = .string(effort)
+                default: throw TranslationError("output_config.\(key): has no OpenAI chat equivalent")
+                }
+            }
+        }
+        guard let format else { return }
+        guard format.value["type"]?.string == "json_schema", let schema = format.value["schema"], schema.object != nil else {
+            throw TranslationError("\(format.path): only {\"type\": \"json_schema\", \"schema\": {…}} translates to an OpenAI chat bridge")
+        }
+        chat["response_format"] = ["type": "json_schema", "json_schema": ["name": "output", "schema": schema, "strict": true]]
     }
 
     /// The client's `stop_sequences` (empty when absent or malformed; `translate` reports the

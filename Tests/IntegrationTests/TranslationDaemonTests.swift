@@ -210,6 +210,40 @@ struct TranslationDaemonTests {
         #expect(rows.allSatisfy { $0.bridge == "claude" && $0.status == 200 && !$0.tokensEstimated })
     }
 
+    @Test("structured output is translated, never dropped: output_config.format ↔ response_format json_schema ↔ text.format; json_object to Anthropic is a 400 naming it")
+    func structuredOutput() throws {
+        let chatBridge = try FakeOpenAIBridge(models: ["over-chat"])
+        let claude = try FakeAnthropicBridge(models: ["over-anthropic"])
+        let daemon = try GatewayDaemonTests.start(
+            bridges: [("codex", chatBridge.url), ("claude", claude.url)], routes: ["codex"], apis: ["claude": "anthropic"],
+            sections: "[[models]]\nid = \"over-chat\"\nroutes = [\"codex\"]\n\n[[models]]\nid = \"over-anthropic\"\nroutes = [\"claude\"]\n")
+        defer { daemon.stop() }
+        let result = try PythonClient.run(scriptNamed: "translation_structured_output", environment: ["GATEWAY_PORT": "\(daemon.gateway)"], timeout: .seconds(60))
+        let out = try result.jsonObject()
+        #expect(out["messages"] as? String == "text", "\(result)")
+        #expect(out["chat"] as? String == "stop")
+        #expect(out["responses"] as? String == "completed")
+        let refused = out["json_object"] as? [Any]
+        #expect(refused?.first as? Int == 400)
+        #expect((refused?.last as? String)?.contains("response_format: 'json_object' has no equivalent on an Anthropic bridge") == true)
+
+        let schema: [String: Any] = [
+            "type": "object", "properties": ["city": ["type": "string"]], "required": ["city"], "additionalProperties": false,
+        ]
+        let sentToChat = chatBridge.requests.first { $0.method == "POST" }?.json?["response_format"] as? [String: Any]
+        #expect(sentToChat?["type"] as? String == "json_schema")
+        let jsonSchema = sentToChat?["json_schema"] as? [String: Any]
+        let sameSchema = { (value: Any?) in NSDictionary(dictionary: value as? [String: Any] ?? [:]).isEqual(to: schema) }
+        #expect(sameSchema(jsonSchema?["schema"]))
+        let sentToClaude = claude.requests.filter { $0.method == "POST" }.map { $0.json?["output_config"] as? [String: Any] }
+        #expect(sentToClaude.count == 2, "json_object reached the bridge")
+        for config in sentToClaude {
+            let format = config?["format"] as? [String: Any]
+            #expect(format?["type"] as? String == "json_schema")
+            #expect(sameSchema(format?["schema"]))
+        }
+    }
+
     @Test("a bridge that breaks off mid-stream: Anthropic and Responses clients get an error event, never a clean end")
     func brokenStreams() throws {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])

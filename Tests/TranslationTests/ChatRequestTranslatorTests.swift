@@ -111,9 +111,20 @@ struct ChatRequestTranslatorTests {
         (#"{"messages":[{"role":"user","content":"q"}],"max_tokens":0}"#, "max_tokens: must be a positive integer"),
         (#"{"messages":[{"role":"user","content":"q"}],"temperature":"hot"}"#, "temperature: must be a number"),
         (#"{"messages":[{"role":"user","content":"q"}],"n":2}"#, "n: only one choice is supported by this bridge"),
-        (#"{"messages":[{"role":"user","content":"q"}],"response_format":{"type":"json_object"}}"#, "response_format: 'json_object' is not supported by this bridge"),
+        (#"{"messages":[{"role":"user","content":"q"}],"response_format":{"type":"json_object"}}"#,
+         "response_format: 'json_object' has no equivalent on an Anthropic bridge; send a json_schema format (Responses: text.format)"),
+        (#"{"messages":[{"role":"user","content":"q"}],"response_format":{"type":"json_schema","json_schema":{"name":"x"}}}"#,
+         "response_format.json_schema.schema: required, an object"),
     ])
     func invalid(text: String, message: String) {
         #expect(failure(text) == message)
+    }
+
+    @Test("response_format json_schema is Anthropic's output_config.format; text is nothing")
+    func structuredOutput() throws {
+        let schema = #"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}"#
+        let request = try translate(#"{"messages":[{"role":"user","content":"q"}],"response_format":{"type":"json_schema","json_schema":{"name":"place","schema":\#(schema),"strict":true}}}"#)
+        #expect(request["output_config"]?.text == #"{"format":{"type":"json_schema","schema":\#(schema)}}"#)
+        #expect(try translate(#"{"messages":[{"role":"user","content":"q"}],"response_format":{"type":"text"}}"#)["output_config"] == nil)
     }
 }

@@ -137,4 +137,20 @@ struct MessagesRequestTranslatorTests {
     func validation(request: String, message: String) throws {
         #expect(try failure(request) == message)
     }
+
+    @Test("structured output: output_config.format (and the beta's output_format) is response_format json_schema; effort is reasoning_effort; the rest is refused, never dropped")
+    func structuredOutput() throws {
+        let schema = #"{"type":"object","properties":{"city":{"type":"string"}},"required":["city"],"additionalProperties":false}"#
+        let base = #""model":"m","max_tokens":10,"messages":[{"role":"user","content":"q"}]"#
+        let expected = #"{"type":"json_schema","json_schema":{"name":"output","schema":\#(schema),"strict":true}}"#
+        let ga = try translator.translate(JSONParser.parse(#"{\#(base),"output_config":{"format":{"type":"json_schema","schema":\#(schema)},"effort":"low"}}"#))
+        #expect(ga["response_format"]?.text == expected)
+        #expect(ga["reasoning_effort"]?.string == "low")
+        let beta = try translator.translate(JSONParser.parse(#"{\#(base),"output_format":{"type":"json_schema","schema":\#(schema)}}"#))
+        #expect(beta["response_format"]?.text == expected)
+        #expect(try failure(#"{\#(base),"output_config":{"format":{"type":"regex"}}}"#)
+            == #"output_config.format: only {"type": "json_schema", "schema": {…}} translates to an OpenAI chat bridge"#)
+        #expect(try failure(#"{\#(base),"output_config":{"verbosity":"low"}}"#) == "output_config.verbosity: has no OpenAI chat equivalent")
+        #expect(try failure(#"{\#(base),"output_config":{"effort":"max"}}"#) == "output_config.effort: only low, medium or high translate to an OpenAI chat bridge")
+    }
 }
