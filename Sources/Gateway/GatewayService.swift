@@ -117,6 +117,7 @@ public struct GatewayService: Service {
         let refusals = RefusalCounter(registry: metrics.registry, logger: logger)
         let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
         let history = ResponseHistory()
+        let unknownAgents = UnknownAgents()
         let models = ModelsEndpoint(settings: settings, availability: availability, health: health)
         let countTokens = CountTokensEndpoint(settings: settings, router: upstream, maxBodyBytes: configuration.maxBodyBytes)
 
@@ -130,11 +131,12 @@ public struct GatewayService: Service {
         for (path, surface) in [("chat/completions", Surface.chatCompletions), ("messages", .messages), ("responses", .responses)] {
             let endpoint = CompletionEndpoint(
                 surface: surface, settings: settings, router: upstream, maxBodyBytes: configuration.maxBodyBytes,
-                pingInterval: configuration.pingInterval, recorder: recorder, history: history)
+                pingInterval: configuration.pingInterval, recorder: recorder, history: history,
+                unknownAgents: unknownAgents)
             v1.post(RouterPath(path), use: endpoint.handle)
         }
         v1.post("messages/count_tokens", use: countTokens.handle)
-        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics, routes: health).register(on: router)
+        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics, routes: health, unknownAgents: unknownAgents).register(on: router)
         return (router, refusals)
     }
 

@@ -213,6 +213,23 @@ struct GatewayDaemonTests {
         #expect((error?.last as? String)?.contains("bridge proxy answered a stream request with a whole answer (application/json)") == true)
     }
 
+    @Test("agent frameworks (openai-agents, pydantic-ai, langchain-anthropic) are told apart in the dashboard's clients; unknown User-Agents are sampled, never one that looks like a key")
+    func clientFrameworks() throws {
+        let bridge = try FakeOpenAIBridge(models: ["gpt-test"])
+        let daemon = try Self.start(bridges: [("codex", bridge.url)], routes: ["codex"])
+        defer { daemon.stop() }
+        let result = try PythonClient.run(
+            scriptNamed: "client_frameworks", environment: ["GATEWAY_PORT": "\(daemon.gateway)", "DASHBOARD_TOKEN": Self.dashboardToken],
+            timeout: .seconds(120))
+        let out = try result.jsonObject()
+        let reply = FakeBridge.replyText(echoing: "one two")
+        for framework in ["openai-agents", "pydantic-ai/openai", "pydantic-ai/anthropic", "langchain-anthropic"] {
+            #expect(out[framework] as? String == reply, "\(framework): \(result)")
+        }
+        #expect(out["clients"] as? [String] == ["langchain-anthropic", "openai-agents", "pydantic-ai", "unknown"])
+        #expect(out["unknown_user_agents"] as? [String] == ["MysteryAgent/1.0 (linux)"])
+    }
+
     @Test("an auth_required bridge: 503 bridge_auth_required with the bridge's hint")
     func authRequired() throws {
         let bridge = try FakeOpenAIBridge(models: ["gpt-test"])

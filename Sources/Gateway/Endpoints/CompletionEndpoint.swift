@@ -20,9 +20,11 @@ struct CompletionEndpoint: Sendable {
     let pingInterval: Duration
     let recorder: RequestRecorder
     let history: ResponseHistory
+    let unknownAgents: UnknownAgents
 
     func handle(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         var entry = LedgerEntry(request: request, surface: surface.rawValue, key: context.key)
+        if entry.clientApp == "unknown" { unknownAgents.saw(request.headers[.userAgent]) }
         let settings = settings.current
         let catalog = settings.catalog
         do throws(GatewayError) {

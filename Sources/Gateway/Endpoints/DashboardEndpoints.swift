@@ -15,6 +15,8 @@ struct DashboardEndpoints: Sendable {
     let metrics: GatewayMetrics
     /// Open circuits and limits of models, shown with each provider and in `/metrics`.
     let routes: RouteHealth
+    /// User-Agents no client app was recognised in, for the `clients` view.
+    let unknownAgents: UnknownAgents
     /// A client app seen within this is `live`, else `not_connected`.
     static let liveWindow: TimeInterval = 600
 
@@ -142,13 +144,20 @@ struct DashboardEndpoints: Sendable {
         var status: String
     }
 
-    private func clients() throws -> [String: [Client]] {
+    /// The clients view: every client app the ledger saw, and the User-Agents that named none.
+    private struct Clients: Encodable {
+        var clients: [Client]
+        var unknownUserAgents: [UnknownAgents.Sample]
+    }
+
+    private func clients() throws -> Clients {
         let now = Date()
-        return ["clients": try database().clients().map { summary in
+        let clients = try database().clients().map { summary in
             Client(
                 clientApp: summary.clientApp, lastSeen: summary.lastSeen, requests: summary.requests, keys: summary.keys, callers: summary.callers,
                 status: now.timeIntervalSince(summary.lastSeen) <= Self.liveWindow ? "live" : "not_connected")
-        }]
+        }
+        return Clients(clients: clients, unknownUserAgents: unknownAgents.recent)
     }
 
     private func database() throws -> Store {
