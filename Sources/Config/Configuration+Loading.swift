@@ -1,3 +1,4 @@
+import Gateway
 import Foundation
 import Policy
 import TOML
@@ -252,6 +253,19 @@ private struct ConfigurationReader {
             }
             headerTable.finish()
         }
+        var quota: [QuotaBudget] = []
+        if let quotaTable = table.table("quota") {
+            for kind in [QuotaBudget.Kind.requests, .tokens] {
+                guard let text = quotaTable.string(kind.rawValue) else { continue }
+                guard let budget = QuotaBudget(kind: kind, parsing: text.value) else {
+                    quotaTable.problem(
+                        kind.rawValue, "'\(text.value.prefix(32))' is not a budget; expected COUNT/WINDOW, such as \"300/month\", \"50/5h\" or \"1000000/day\"")
+                    continue
+                }
+                quota.append(budget)
+            }
+            quotaTable.finish()
+        }
         let probeTable = table.table("probe")
         defer { probeTable?.finish() }
         let probePath = probeTable?.string("path")
@@ -265,7 +279,8 @@ private struct ConfigurationReader {
         let probe = Configuration.Probe(path: probePath?.value ?? api.defaultProbePath, interval: interval, timeout: timeout)
         return Configuration.Bridge(
             name: name, url: url, api: api, tunnel: tunnel, subscription: subscription, responses: responses?.value ?? false,
-            command: command, environment: environment, probe: probe, apiKeyFile: apiKeyFile, headers: headers, line: table.line)
+            command: command, environment: environment, probe: probe, apiKeyFile: apiKeyFile, headers: headers,
+            quota: quota, line: table.line)
     }
 
     private func readModel(_ table: TOMLReader) -> Configuration.Model? {

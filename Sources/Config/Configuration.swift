@@ -1,3 +1,4 @@
+public import Gateway
 public import TOML
 
 /// A schema-valid bridgekeeper config. Addresses keep their text and line so that `check` can judge
@@ -151,6 +152,8 @@ public struct Configuration: Sendable {
         public let apiKeyFile: PathTemplate?
         /// Non-secret headers for every probe and request (`[bridges.headers]`).
         public let headers: [String: String]
+        /// Its subscription's budgets (`[bridges.quota]`: `requests`, `tokens`).
+        public let quota: [QuotaBudget]
         /// The line of the `[[bridges]]` header.
         public let line: Int
     }

@@ -20,10 +20,13 @@ public struct GatewayConfiguration: Sendable {
         /// Headers sent with every request: its credential (`Authorization` or `x-api-key`, from
         /// `api_key_file`) and the `[bridges.headers]` extras. Never printed: see `description`.
         public var headers: [String: String]
+        /// Its subscription's budgets (`[bridges.quota]`).
+        public var quota: [QuotaBudget]
 
         /// Makes a bridge.
         public init(
-            name: String, baseURL: String, api: API, subscription: String? = nil, servesResponses: Bool = false, headers: [String: String] = [:]
+            name: String, baseURL: String, api: API, subscription: String? = nil, servesResponses: Bool = false, headers: [String: String] = [:],
+            quota: [QuotaBudget] = []
         ) {
             self.name = name
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -31,6 +34,7 @@ public struct GatewayConfiguration: Sendable {
             self.subscription = subscription
             self.servesResponses = servesResponses
             self.headers = headers
+            self.quota = quota
         }
     }
 

@@ -112,7 +112,8 @@ public struct GatewayService: Service {
     /// The gateway's middleware and routes, sending to bridges through `client`: what `run()`
     /// serves behind its connection guards, and what the tests drive in-process.
     func router(client: HTTPClient) -> (router: Router<GatewayRequestContext>, refusals: RefusalCounter) {
-        let upstream = UpstreamRouter(availability: availability, health: health, client: client)
+        let quotas = QuotaBook(store: dashboard.store)
+        let upstream = UpstreamRouter(availability: availability, health: health, quotas: quotas, client: client)
         let metrics = GatewayMetrics()
         let refusals = RefusalCounter(registry: metrics.registry, logger: logger)
         let recorder = RequestRecorder(ledger: ledger, metrics: metrics)
@@ -136,7 +137,8 @@ public struct GatewayService: Service {
             v1.post(RouterPath(path), use: endpoint.handle)
         }
         v1.post("messages/count_tokens", use: countTokens.handle)
-        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics, routes: health, unknownAgents: unknownAgents).register(on: router)
+        DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics, routes: health, unknownAgents: unknownAgents,
+            quotas: quotas, settings: settings).register(on: router)
         return (router, refusals)
     }
 

@@ -144,6 +144,8 @@ import TestSupport
         (gateway + bridge("a") + "[bridges.headers]\nHost = \"evil\"\n", 9, "bridges[0].headers.Host", "is set by the gateway itself"),
         (gateway + bridge("a") + "[bridges.headers]\nX-Team = \"a\\r\\nX-Evil: 1\"\n", 9, "bridges[0].headers.X-Team", "control character"),
         (gateway + bridge("a") + "api_key_file = \"$HOME/key\"\n", 8, "bridges[0].api_key_file", "only a leading $CREDENTIALS_DIRECTORY"),
+        (gateway + bridge("a") + "[bridges.quota]\nrequests = \"lots\"\n", 9, "bridges[0].quota.requests", "is not a budget; expected COUNT/WINDOW"),
+        (gateway + bridge("a") + "[bridges.quota]\ncalls = \"5/day\"\n", 9, "bridges[0].quota.calls", "accepted: requests, tokens"),
     ])
     func invalidConfigsNameLineAndKey(text: String, line: Int, key: String, fragment: String) {
         #expect {
@@ -242,6 +244,9 @@ import TestSupport
             url = "http://127.0.0.1:4200"
             api = "anthropic"
             api_key_file = "${CREDENTIALS_DIRECTORY}/litellm-key"
+            [bridges.quota]
+            requests = "50/5h"
+            tokens = "2000000/month"
 
             """
         let config = try Configuration.parse(text, source: "gw.toml")
@@ -251,6 +256,7 @@ import TestSupport
         #expect(targets[1].headers == ["x-api-key": "sk-bridge-0123"])
         let gateway = try #require(try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: environment))
         #expect(gateway.bridges.map { $0.headers } == targets.map { $0.headers })
+        #expect(gateway.bridges.map { $0.quota.map(\.text) } == [[], ["50/5h", "2000000/month"]])
 
         let empty = try Configuration.parse(text.replacingOccurrences(of: "/litellm-key\"\n[bridges", with: "/empty-key\"\n[bridges"), source: "gw.toml")
         #expect {

@@ -53,21 +53,23 @@ struct GatewayRouterTests {
     /// `routes`, the bridges `a` and `b` being `bridges`.
     static func withGateway(
         bridges: [FakeBridge], routes: [String], availability: Availability = Availability(), ledger: Ledger = Ledger(),
-        models: [GatewayConfiguration.Model]? = nil, health: RouteHealth? = nil, headers: [String: String] = [:],
+        models: [GatewayConfiguration.Model]? = nil, health: RouteHealth? = nil, headers: [String: String] = [:], quota: [String: [QuotaBudget]] = [:],
+        store: Store? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let names = ["a", "b"]
         let configuration = GatewayConfiguration(
             host: "127.0.0.1", port: 4000,
             bridges: zip(names, bridges).map { name, bridge in
-                GatewayConfiguration.Bridge(name: name, baseURL: bridge.url, api: bridge is FakeAnthropicBridge ? .anthropic : .openai, headers: headers)
+                GatewayConfiguration.Bridge(
+                    name: name, baseURL: bridge.url, api: bridge is FakeAnthropicBridge ? .anthropic : .openai, headers: headers, quota: quota[name] ?? [])
             },
             models: models ?? [GatewayConfiguration.Model(id: "gpt-test", aliases: ["fast"], routes: routes)])
         var logger = Logger(label: "gateway-router-test")
         logger.logLevel = .critical
         let service = GatewayService(
             configuration: configuration, availability: availability, health: health, ledger: ledger,
-            dashboard: .init(token: DashboardToken(token), store: nil, source: Source()), logger: logger)
+            dashboard: .init(token: DashboardToken(token), store: store, source: Source()), logger: logger)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: GatewayService.clientConfiguration(configuration))
         let (router, _) = service.router(client: client)
         do {

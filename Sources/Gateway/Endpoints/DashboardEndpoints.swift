@@ -17,6 +17,10 @@ struct DashboardEndpoints: Sendable {
     let routes: RouteHealth
     /// User-Agents no client app was recognised in, for the `clients` view.
     let unknownAgents: UnknownAgents
+    /// The budgets' standings, for `subscriptions`.
+    let quotas: QuotaBook
+    /// The bridges' budgets.
+    let settings: CurrentSettings
     /// A client app seen within this is `live`, else `not_connected`.
     static let liveWindow: TimeInterval = 600
 
@@ -99,13 +103,19 @@ struct DashboardEndpoints: Sendable {
         var state: String
         var authRequired: Bool
         var message: String?
+        /// Each budget (`[bridges.quota]`): used, remaining and when it resets.
+        var quota: [QuotaBook.Standing]
     }
 
+    /// Every bridge with a subscription or a budget: its state, and each budget's use and reset.
     private func subscriptions() -> [String: [Subscription]] {
-        ["subscriptions": source.bridges().compactMap { provider in
-            provider.subscription.map {
-                Subscription(subscription: $0, bridge: provider.name, state: provider.state, authRequired: provider.state == "auth_required", message: provider.message)
-            }
+        let bridges = settings.current.bridges
+        return ["subscriptions": source.bridges().compactMap { provider in
+            let quota = bridges[provider.name].map(quotas.standings) ?? []
+            guard provider.subscription != nil || !quota.isEmpty else { return nil }
+            return Subscription(
+                subscription: provider.subscription ?? provider.name, bridge: provider.name, state: provider.state,
+                authRequired: provider.state == "auth_required", message: provider.message, quota: quota)
         }]
     }
 

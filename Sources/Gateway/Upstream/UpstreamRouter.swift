@@ -9,10 +9,12 @@ import NIOHTTP1
 /// bridge is not usable (tunnel, probe, a limit, a circuit breaker) or fails before answering
 /// (unreachable, 5xx, a sign-in or key problem, a rate or quota limit). Nothing has gone to the
 /// client yet at that point, so moving on is safe. What each failure says about the route is
-/// ``UpstreamVerdict``'s call; ``RouteHealth`` remembers it.
+/// ``UpstreamVerdict``'s call; ``RouteHealth`` remembers it. A bridge whose budget is nearly spent
+/// (``QuotaBook``) is tried last.
 struct UpstreamRouter: Sendable {
     let availability: any AvailabilitySource
     let health: RouteHealth
+    let quotas: QuotaBook
     let client: HTTPClient
     /// The longest a whole exchange may take (a long stream included); silence is limited by the
     /// client's read timeout, between bytes.
@@ -57,7 +59,13 @@ struct UpstreamRouter: Sendable {
         prepare: (GatewayConfiguration.Bridge) throws(GatewayError) -> (UpstreamCall, Plan)?
     ) async throws(GatewayError) -> (Answer, Plan) {
         var refusals: [Refusal] = []
+        // A bridge whose budget is nearly spent serves only when no other route can.
+        var preferred: [String] = []
+        var lastResort: [String] = []
         for name in routes {
+            if let bridge = bridges[name], await quotas.isNearlySpent(bridge) { lastResort.append(name) } else { preferred.append(name) }
+        }
+        for name in preferred + lastResort {
             guard let bridge = bridges[name] else { continue }
             if case .unusable(let code, let hint, let until) = await availability.availability(of: name) {
                 refusals.append(Refusal(bridge: name, code: code, message: hint, until: until))
