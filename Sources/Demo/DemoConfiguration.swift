@@ -26,6 +26,8 @@ struct DemoConfiguration {
     var openAIBridgePort: UInt16
     /// The `auth_required` bridge's port.
     var authBridgePort: UInt16
+    /// The dashboard's token file (mode 0600).
+    var dashboardTokenFile: String
 
     /// The config as TOML.
     var toml: String {
@@ -38,6 +40,7 @@ struct DemoConfiguration {
 
         [gateway]
         listen = "127.0.0.1:\(gatewayPort)"
+        dashboard_token_file = \(Self.quoted(dashboardTokenFile))
 
         # The bridge host's side of the tunnel: ssh -R 127.0.0.1:\(forwardPort):127.0.0.1:\(openAIBridgePort) through the demo sshd.
         [[tunnels]]

@@ -1,5 +1,6 @@
 /// What the demo prints once everything is up: where things are, `bridgekeeper status`, and
-/// ready-to-paste settings for curl, the OpenAI Python SDK, Codex and Claude Code.
+/// ready-to-paste settings for curl, the OpenAI and Anthropic Python SDKs, Codex and Claude Code,
+/// and how to look at the ledger, the dashboard and the metrics.
 struct DemoInstructions {
     /// The gateway's port on 127.0.0.1.
     var gatewayPort: UInt16
@@ -26,6 +27,10 @@ struct DemoInstructions {
     var openAIBridgePort: UInt16
     /// The `auth_required` bridge's port.
     var authBridgePort: UInt16
+    /// The dashboard's token file (its contents are never printed).
+    var dashboardTokenFile: String
+    /// The daemon's state directory (the ledger's database).
+    var stateDirectory: String
 
     /// The whole text.
     var text: String {
@@ -57,12 +62,36 @@ struct DemoInstructions {
               curl -s \(gateway)/v1/chat/completions -H 'Content-Type: application/json' \\
                 -d '{"model": "demo-m365", "messages": [{"role": "user", "content": "Hi"}]}'
 
-            OpenAI Python SDK (pip install openai):
+            curl, Anthropic Messages and the Responses API:
+
+              curl -s \(gateway)/v1/messages -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01' \\
+                -d '{"model": "demo", "max_tokens": 200, "messages": [{"role": "user", "content": "Hello messages"}]}'
+
+              curl -s \(gateway)/v1/responses -H 'Content-Type: application/json' \\
+                -d '{"model": "demo", "input": "Hello responses"}'
+
+            OpenAI Python SDK (pip install openai), chat completions and Responses:
 
               from openai import OpenAI
               client = OpenAI(base_url="\(gateway)/v1", api_key="demo")
               reply = client.chat.completions.create(model="demo", messages=[{"role": "user", "content": "Hello"}])
               print(reply.choices[0].message.content)
+              print(client.responses.create(model="demo", input="Hello").output_text)
+
+            Anthropic Python SDK (pip install anthropic):
+
+              from anthropic import Anthropic
+              client = Anthropic(base_url="\(gateway)", api_key="demo")
+              reply = client.messages.create(model="demo", max_tokens=200, messages=[{"role": "user", "content": "Hello"}])
+              print(reply.content[0].text)
+
+            The ledger, the dashboard and the metrics (behind the dashboard token in \(dashboardTokenFile)):
+
+              curl -s '\(gateway)/api/dashboard/requests?limit=5' -H "Authorization: Bearer $(cat \(dashboardTokenFile))"
+              curl -s \(gateway)/api/dashboard/providers -H "Authorization: Bearer $(cat \(dashboardTokenFile))"
+              curl -s \(gateway)/metrics -H "Authorization: Bearer $(cat \(dashboardTokenFile))"
+
+              The ledger itself is SQLite: \(stateDirectory)/bridgekeeper.sqlite (table requests).
 
             Codex (~/.codex/config.toml):
 

@@ -112,10 +112,18 @@ public final class DemoTopology {
         taken.insert(gatewayPort)
         let controlPort = try Self.demo { () throws(LoopbackPort.Failure) in try LoopbackPort.preferring(Self.preferredControlPort, avoiding: taken) }
 
+        // The dashboard's token: random, in a file only this user can read, never printed.
+        let dashboardTokenFile = "\(directory)/dashboard-token"
+        var random = SystemRandomNumberGenerator()
+        let token = (0..<4).map { _ in String(random.next() as UInt64, radix: 16) }.joined()
+        guard FileManager.default.createFile(atPath: dashboardTokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw DemoFailure("cannot write \(dashboardTokenFile)")
+        }
         let configuration = DemoConfiguration(
             stateDirectory: "\(directory)/state", gatewayPort: gatewayPort, controlPort: controlPort,
             server: "\(sshd.user)@127.0.0.1:\(sshd.port)", identityFile: sshd.file(Self.tunnelKey), knownHostsFile: knownHostsFile,
-            forwardPort: forwardPort, openAIBridgePort: bridges.openAIPort, authBridgePort: bridges.authPort)
+            forwardPort: forwardPort, openAIBridgePort: bridges.openAIPort, authBridgePort: bridges.authPort,
+            dashboardTokenFile: dashboardTokenFile)
         let configPath = "\(directory)/bridgekeeper.toml"
         do {
             try configuration.toml.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -137,7 +145,8 @@ public final class DemoTopology {
             gatewayPort: gatewayPort, configPath: configPath, executablePath: Self.absolutePath(of: executable), directory: directory,
             status: report.text(colour: isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil),
             demoPID: getpid(), daemonPID: daemon.pid, sshdPID: sshd.pid ?? 0, sshdPort: sshd.port, forwardPort: forwardPort,
-            openAIBridgePort: bridges.openAIPort, authBridgePort: bridges.authPort)
+            openAIBridgePort: bridges.openAIPort, authBridgePort: bridges.authPort, dashboardTokenFile: dashboardTokenFile,
+            stateDirectory: configuration.stateDirectory)
     }
 
     /// `path` with every link resolved (`/proc/self/exe` becomes the binary's own path); `path`

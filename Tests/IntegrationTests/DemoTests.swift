@@ -93,6 +93,27 @@ struct DemoTests {
         #expect((streamedTool.last as? Int ?? 0) > 1, "the tool's arguments were not streamed in pieces")
         #expect((out["responses"] as? String)?.contains("“Hello responses”") == true, "\(out)")
         #expect((out["messages"] as? String)?.contains("“Hello messages”") == true, "\(out)")
+        // The printed dashboard commands work with the token file they name; the token itself is not printed.
+        let tokenFile = try #require(Self.captures(#"Bearer \$\(cat (\S+)\)"#, in: output).first, "no dashboard command:\n\(output)")
+        let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count >= 32 && !output.contains(token), "the demo printed its dashboard token")
+        #expect(output.contains("/v1/messages -H 'Content-Type: application/json' -H 'anthropic-version: 2023-06-01'"))
+        #expect(output.contains("client.responses.create(model=\"demo\""))
+        let dashboard = try PythonClient.run(
+            """
+            import json, os, time, urllib.request
+            def get(path):
+                request = urllib.request.Request(os.environ['BASE'] + path, headers={'Authorization': 'Bearer ' + open(os.environ['TOKEN_FILE']).read().strip()})
+                return urllib.request.urlopen(request).read().decode()
+            for _ in range(100):
+                total = json.loads(get('/api/dashboard/requests?limit=5'))['total']
+                if total: break
+                time.sleep(0.1)
+            print(json.dumps({'requests': total, 'metrics': 'bridgekeeper_requests_total' in get('/metrics')}))
+            """, environment: ["BASE": "http://127.0.0.1:\(port)", "TOKEN_FILE": tokenFile], timeout: .seconds(30))
+        let seen = try dashboard.jsonObject()
+        #expect((seen["requests"] as? Int ?? 0) > 0, "\(dashboard)")
+        #expect(seen["metrics"] as? Bool == true)
         let m365 = out["m365"] as? [Any] ?? []
         #expect(m365.first as? Int == 503, "\(out)")
         #expect(m365.dropFirst().first as? String == "bridge_auth_required")
