@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "TOML", swiftSettings: swiftSettings),
         // Pure rules: addresses, binds, the exposure policy, the host audit.
         .target(name: "Policy", dependencies: ["TOML"], swiftSettings: swiftSettings),
+        .target(name: "Quota", swiftSettings: swiftSettings),
         .target(
             name: "TunnelManager",
             dependencies: ["Policy", "Platform", "CLibSSH2", "CLinux", "COpenSSL", .product(name: "Logging", package: "swift-log")],
@@ -64,7 +65,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Policy", "Platform", "Store", "Translation", "COpenSSL",
+                "Policy", "Platform", "Quota", "Store", "Translation", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -117,7 +118,7 @@ let package = Package(
         // configuration: tunnel specs, probe targets, the gateway's, managed bridges, webhooks).
         .target(
             name: "Config",
-            dependencies: ["TOML", "Policy", "TunnelManager", "BridgeProbe", "Gateway", "ManagedBridges", "OnCall"],
+            dependencies: ["TOML", "Policy", "Quota", "TunnelManager", "BridgeProbe", "Gateway", "ManagedBridges", "OnCall"],
             resources: [.embedInCode("Resources/default-policy.toml"), .embedInCode("Resources/default-config.toml")],
             swiftSettings: swiftSettings
         ),
@@ -191,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Store", "TestSupport",
+                "Gateway", "Quota", "Store", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

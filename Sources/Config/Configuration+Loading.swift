@@ -1,4 +1,4 @@
-import Gateway
+import Quota
 import Foundation
 import Policy
 import TOML

@@ -1,4 +1,4 @@
-public import Gateway
+public import Quota
 public import TOML
 
 /// A schema-valid bridgekeeper config. Addresses keep their text and line so that `check` can judge

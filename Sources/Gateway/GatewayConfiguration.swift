@@ -1,3 +1,4 @@
+public import Quota
 /// What the gateway serves and where: built by the Supervisor from the checked config.
 public struct GatewayConfiguration: Sendable {
     /// The wire API a bridge speaks.

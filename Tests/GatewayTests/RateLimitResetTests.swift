@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 import Testing
 
 @testable import Gateway
@@ -9,7 +8,7 @@ struct RateLimitResetTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func reset(_ headers: [(String, String)], body: String = "") -> TimeInterval? {
-        RateLimitReset.until(headers: HTTPHeaders(headers), body: body, now: now).map { $0.timeIntervalSince(now) }
+        RateLimitReset.until(headers: headers, body: body, now: now).map { $0.timeIntervalSince(now) }
     }
 
     @Test("each header style bridges use: Retry-After (seconds, HTTP date), retry-after-ms, x-ratelimit-reset-*, anthropic-ratelimit-*-reset")
@@ -45,8 +44,21 @@ struct RateLimitResetTests {
         #expect(RateLimitReset.duration("fast") == nil)
     }
 
+    @Test("a hostile reset is bounded: never infinite, NaN, past, or more than 32 days away (found by the upstream-answer fuzzer)")
+    func hostileResets() {
+        #expect(abs((reset([("Retry-After", "1e308")]) ?? 0) - 32 * 86400) < 0.01)
+        #expect(reset([("Retry-After", "inf")]) == nil)
+        #expect(reset([("Retry-After", "nan")]) == nil)
+        #expect(reset([("Retry-After", "-5")]) == nil)
+        #expect(reset([("retry-after-ms", "-1e400")]) == nil)
+        #expect(abs((reset([], body: #"{"resets_at": 1e300}"#) ?? 0) - 32 * 86400) < 0.01)
+        #expect(abs((reset([], body: "try again in 99999999999h") ?? 0) - 32 * 86400) < 0.01)
+        let verdict = UpstreamVerdict.classify(status: 429, headers: [("Retry-After", "nan")], body: "", model: "m", now: now)
+        #expect(verdict == .limited(until: now.addingTimeInterval(UpstreamVerdict.defaultCoolDown), modelOnly: false))
+    }
+
     func verdict(_ status: Int, _ body: String = "", model: String = "gpt-a") -> UpstreamVerdict {
-        UpstreamVerdict.classify(status: status, headers: HTTPHeaders([("Retry-After", "10")]), body: body, model: model, now: now)
+        UpstreamVerdict.classify(status: status, headers: [("Retry-After", "10")], body: body, model: model, now: now)
     }
 
     @Test("verdicts: limits, sign-in trouble, unwell, failed, and the client's own mistakes")

@@ -1,3 +1,4 @@
+import Quota
 import Foundation
 import Platform
 import Store

@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 
 /// When a rate-limited or out-of-quota bridge says it resets, in any of the ways bridges say it:
 /// `Retry-After` (seconds or an HTTP date), `retry-after-ms`, OpenAI's `x-ratelimit-reset-requests`
@@ -7,14 +6,32 @@ import NIOHTTP1
 /// `anthropic-ratelimit-*-reset` (RFC 3339), or the body: `resets_at` / `reset_at` (epoch seconds
 /// or RFC 3339), `resets_in_seconds` / `retry_after`, or a message saying "try again in 1m30s".
 /// Where several resets are given, the one of an exhausted limit (`…-remaining-… = 0`) wins, else
-/// the latest. Pure.
+/// the latest; never more than 32 days away. Pure: headers come as (name, value) pairs, in any case.
 enum RateLimitReset {
     /// The reset the answer announces, or nil when it names none.
-    static func until(headers: HTTPHeaders, body: String, now: Date) -> Date? {
-        if let value = headers.first(name: "retry-after-ms"), let ms = Double(value.trimmingCharacters(in: .whitespaces)) {
+    static func until(headers: [(name: String, value: String)], body: String, now: Date) -> Date? {
+        announced(headers: headers, body: body, now: now).flatMap { bounded($0, now: now) }
+    }
+
+    /// The longest a bridge may keep itself away: past it, a reset is taken as this (a monthly
+    /// plan resets within it).
+    static let longest: TimeInterval = 32 * 86400
+
+    /// `reset` if it is a time after `now`, at most ``longest`` after it; nil for one that is not
+    /// a number, or already past (the default cool-down then applies). A hostile bridge's
+    /// `Retry-After: 1e308`, `nan` or `-5` keeps it away a bounded while at most.
+    static func bounded(_ reset: Date, now: Date) -> Date? {
+        let wait = reset.timeIntervalSince(now)
+        guard wait.isFinite, wait > 0 else { return nil }
+        return now.addingTimeInterval(min(wait, longest))
+    }
+
+    private static func announced(headers: [(name: String, value: String)], body: String, now: Date) -> Date? {
+        let first = { (wanted: String) in headers.first { $0.name.lowercased() == wanted }?.value }
+        if let value = first("retry-after-ms"), let ms = Double(value.trimmingCharacters(in: .whitespaces)) {
             return now.addingTimeInterval(ms / 1000)
         }
-        if let value = headers.first(name: "retry-after") {
+        if let value = first("retry-after") {
             if let seconds = Double(value.trimmingCharacters(in: .whitespaces)) { return now.addingTimeInterval(seconds) }
             if let date = httpDate(value) { return date }
         }

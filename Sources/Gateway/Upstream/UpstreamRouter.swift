@@ -104,7 +104,7 @@ struct UpstreamRouter: Sendable {
             let said = Self.message(in: body)
             let answered = "answered \(status)" + (said.map { ": \($0)" } ?? "")
             let now = health.now()
-            switch UpstreamVerdict.classify(status: status, headers: response.headers, body: String(decoding: body, as: UTF8.self), model: model, now: now) {
+            switch UpstreamVerdict.classify(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: String(decoding: body, as: UTF8.self), model: model, now: now) {
             case .refused:
                 health.succeeded(name, model: nil)
                 return (Answer(bridge: bridge, response: response, said: said), plan)

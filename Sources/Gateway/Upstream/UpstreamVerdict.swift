@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 import Policy
 
 /// What a bridge's error answer — its status, headers and body, before any byte went to the
@@ -21,7 +20,7 @@ enum UpstreamVerdict: Equatable {
     static let defaultCoolDown: TimeInterval = 60
 
     /// The verdict on an answer with `status` (400 or above), `headers` and `body` to a request for `model`.
-    static func classify(status: Int, headers: HTTPHeaders, body: String, model: String, now: Date) -> UpstreamVerdict {
+    static func classify(status: Int, headers: [(name: String, value: String)], body: String, model: String, now: Date) -> UpstreamVerdict {
         let words = String(body.prefix(64 * 1024))
         // Words count on a 403 or a 5xx; a 400 may well mention a limit of the request itself.
         if status == 429 || status == 402 || ((status == 403 || status >= 500) && BridgeWords.sayLimited(words)) {
