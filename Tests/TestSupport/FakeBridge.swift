@@ -200,7 +200,7 @@ public class FakeBridge: @unchecked Sendable {
     /// with `cutAfter`, cuts the connection after that many events.
     func stream(_ fd: Int32, events: [String], cutAfter: Int?) {
         guard HTTPResponseWriter.startEventStream(fd) else { return }
-        // The resume generation when the first event went out: a resume after that ends the pause.
+        // The resume generation just before the first event went out: a resume after that ends the pause.
         var generation = 0
         for (index, event) in events.enumerated() {
             if let cutAfter, index >= cutAfter {
@@ -213,13 +213,11 @@ public class FakeBridge: @unchecked Sendable {
             if index >= 1 {
                 guard pause(locked { $0.chunkDelay }) else { return }
             }
+            // The generation is read before the first event goes out: a client that has it may
+            // resume at once, and a resume read as the starting point would not end the pause.
+            if index == 0 { generation = locked { $0.resumeGeneration } }
             guard HTTPResponseWriter.sendChunk(fd, event) else { return }
-            if index == 0 {
-                generation = locked { state in
-                    state.firstChunksSent += 1
-                    return state.resumeGeneration
-                }
-            }
+            if index == 0 { locked { $0.firstChunksSent += 1 } }
         }
         if let cutAfter, cutAfter >= events.count {
             HTTPResponseWriter.cut(fd)

@@ -1,6 +1,6 @@
 # Agent frameworks as their users run them against the gateway, then the dashboard's clients view:
 # which client app each was seen as, and the unknown User-Agents sampled.
-import json, os, httpx
+import json, os, time, httpx
 port = os.environ['GATEWAY_PORT']
 base = f'http://127.0.0.1:{port}'
 out = {}
@@ -25,7 +25,12 @@ out['langchain-anthropic'] = ChatAnthropic(model='gpt-test', base_url=base, api_
 body = {'model': 'gpt-test', 'messages': [{'role': 'user', 'content': 'one two'}]}
 for agent in ['MysteryAgent/1.0 (linux)', 'sk-live-0123456789abcdefghijklmnopqrstuvwxyz']:
     httpx.post(base + '/v1/chat/completions', json=body, headers={'User-Agent': agent}).raise_for_status()
-seen = httpx.get(base + '/api/dashboard/clients', headers={'Authorization': 'Bearer ' + os.environ['DASHBOARD_TOKEN']}).json()
+# The ledger writes its rows in batches: wait (up to 20 s) until every request made has its row.
+for _ in range(200):
+    seen = httpx.get(base + '/api/dashboard/clients', headers={'Authorization': 'Bearer ' + os.environ['DASHBOARD_TOKEN']}).json()
+    if sum(c['requests'] for c in seen['clients']) >= 6:
+        break
+    time.sleep(0.1)
 out['clients'] = sorted(c['client_app'] for c in seen['clients'])
 out['unknown_user_agents'] = [u['user_agent'] for u in seen['unknown_user_agents']]
 print(json.dumps(out))
