@@ -18,14 +18,18 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, Equatable {
     public let type: String
     /// Seconds to wait before trying again (`Retry-After`), where known.
     public let retryAfter: Int?
+    /// Whether retrying can help (`x-should-retry`, which the openai and anthropic SDKs obey);
+    /// nil leaves it to the client. False where someone must act first (a sign-in).
+    public let shouldRetry: Bool?
 
     /// Makes an error.
-    public init(_ status: HTTPResponse.Status, code: String, type: String, _ message: String, retryAfter: Int? = nil) {
+    public init(_ status: HTTPResponse.Status, code: String, type: String, _ message: String, retryAfter: Int? = nil, shouldRetry: Bool? = nil) {
         self.status = status
         self.code = code
         self.type = type
         self.message = message
         self.retryAfter = retryAfter
+        self.shouldRetry = shouldRetry
     }
 
     /// The JSON body in the OpenAI dialect.
@@ -66,6 +70,7 @@ public struct GatewayError: Error, HTTPResponseError, Sendable, Equatable {
     func response(in dialect: Dialect) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let shouldRetry { headers[HTTPField.Name("x-should-retry")!] = shouldRetry ? "true" : "false" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body(in: dialect))))
     }
 

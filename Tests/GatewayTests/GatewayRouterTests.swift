@@ -191,6 +191,8 @@ struct GatewayRouterTests {
                 #expect(response.status == .serviceUnavailable)
                 #expect(Self.errorCode(response) == "bridge_auth_required")
                 #expect(String(buffer: response.body).contains("run `codex login`"))
+                // The SDKs retry a 503 by themselves unless told that waiting will not help.
+                #expect(response.headers[HTTPField.Name("x-should-retry")!] == "false")
             }
         }
         #expect(a.requests.isEmpty)

@@ -241,6 +241,9 @@ struct GatewayDaemonTests {
         #expect(out["code"] as? String == "bridge_auth_required")
         #expect((out["message"] as? String)?.contains(Self.hint) == true)
         #expect(bridge.requests.filter { $0.method == "POST" }.isEmpty, "a request went to a bridge known to need a sign-in")
+        // `x-should-retry: false`: the SDK (which retries a 503 twice by default) asked once.
+        let rows = try TranslationDaemonTests.ledger(daemon)
+        #expect(rows.count == 1, "\(rows.map(\.errorCode))")
     }
 
     @Test("a bridge that breaks off mid-stream: the stream ends with an error event, never as if complete; a bridge's 4xx comes back in dialect naming it")

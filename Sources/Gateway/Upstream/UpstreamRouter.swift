@@ -142,9 +142,12 @@ struct UpstreamRouter: Sendable {
                 "no bridge can serve '\(model)' now; the earliest limit resets at \(RouteHealth.time(reset)): " + reasons,
                 retryAfter: max(1, Int(reset.timeIntervalSince(now).rounded(.up))))
         }
+        // Waiting does not sign anyone in: SDKs that retry 5xx by themselves are told not to.
+        let waitingHelps = !refusals.allSatisfy { ["bridge_auth_required", "bridge_unsupported"].contains($0.code) }
         return GatewayError(
             .serviceUnavailable, code: refusals.first?.code ?? "bridge_down", type: "api_error",
-            "no bridge can serve '\(model)' now: " + (reasons.isEmpty ? "it has no routes" : reasons))
+            "no bridge can serve '\(model)' now: " + (reasons.isEmpty ? "it has no routes" : reasons),
+            shouldRetry: refusals.isEmpty || !waitingHelps ? false : nil)
     }
 
     /// A short description of a client error: never the URL.
