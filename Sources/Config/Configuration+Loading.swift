@@ -57,6 +57,7 @@ private struct ConfigurationReader {
         let modelTables = root.tables("models")
         let notify = root.table("notify")
         let webhookTables = notify?.tables("webhooks") ?? []
+        let startupGrace = notify.flatMap { readStartupGrace($0) } ?? .seconds(60)
         notify?.finish()
         let tunnels = tunnelTables.compactMap(readTunnel)
         let bridges = bridgeTables.compactMap(readBridge)
@@ -73,7 +74,17 @@ private struct ConfigurationReader {
         guard let supervisor, gatewayTable == nil || gateway != nil else { return nil }
         return Configuration(
             source: source, supervisor: supervisor, gateway: gateway, tunnels: tunnels, bridges: bridges,
-            models: models, webhooks: webhooks)
+            models: models, webhooks: webhooks, startupGrace: startupGrace)
+    }
+
+    /// `[notify] startup_grace`: "0s" (off) up to an hour; a longer grace would hide real outages.
+    private func readStartupGrace(_ table: TOMLReader) -> Duration? {
+        guard let value = duration(table, "startup_grace", allowZero: true) else { return nil }
+        guard value <= .seconds(3600) else {
+            table.problem("startup_grace", "is longer than 1h: a start that long would hide a real outage; use at most \"1h\"")
+            return nil
+        }
+        return value
     }
 
     private func readSupervisor(_ table: TOMLReader?) -> Configuration.Supervisor? {
@@ -385,13 +396,13 @@ private struct ConfigurationReader {
     /// overflowed the conversions to timers ("3000000h" trapped on the first connection).
     static let longestDuration = Duration.seconds(24 * 3600)
 
-    private func duration(_ table: TOMLReader, _ key: String) -> Duration? {
+    private func duration(_ table: TOMLReader, _ key: String, allowZero: Bool = false) -> Duration? {
         guard let raw = table.value(key) else { return nil }
         guard case .string(let text) = raw.kind else {
             table.problem(key, "is \(raw.typeName); durations are strings with a unit, e.g. \"10s\", \"500ms\", \"5m\"")
             return nil
         }
-        guard let value = Duration(configText: text), value > .zero else {
+        guard let value = Duration(configText: text), value > .zero || (allowZero && value == .zero) else {
             table.problem(key, "'\(text.prefix(32))' is not a duration; expected a positive number with a unit ms, s, m or h, e.g. \"10s\"")
             return nil
         }

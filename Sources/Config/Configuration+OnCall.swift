@@ -14,6 +14,11 @@ extension Configuration {
         }
     }
 
+    /// When on-call is told: the default policy with `[notify] startup_grace`.
+    public var onCallPolicy: NotificationPolicy {
+        NotificationPolicy(startupGrace: startupGrace)
+    }
+
     /// Each bridge's tunnel, by bridge name: a bridge whose tunnel is down is not paged for apart.
     public var bridgeTunnels: [String: String] {
         Dictionary(bridges.compactMap { bridge in bridge.tunnel.map { (bridge.name, $0) } }, uniquingKeysWith: { first, _ in first })

@@ -18,6 +18,9 @@ public struct Configuration: Sendable {
     public let models: [Model]
     /// `[[notify.webhooks]]`, in file order.
     public let webhooks: [Webhook]
+    /// `[notify] startup_grace`: after a start, how long a tunnel or bridge not yet up may take
+    /// before it pages (default 60 s; "0s" pages at once).
+    public let startupGrace: Duration
 
     /// `[supervisor]`: where state lives, which policy applies, where the control endpoint listens.
     public struct Supervisor: Sendable {

@@ -8,6 +8,20 @@ extension IncidentBook {
     /// Call it at `nextDue()` or on a steady beat (a minute is plenty); calling it more often is harmless.
     public mutating func tick(at now: Date) -> [Notice] {
         var notices: [Notice] = []
+        if let graceEnds, now >= graceEnds {
+            // The grace is over: what is still bad pages now, as opened when it went bad.
+            for (key, held) in held.sorted(by: { $0.key < $1.key }) {
+                self.held[key] = nil
+                // Flapping opened it meanwhile, or its tunnel's incident speaks for it now.
+                if open[key] != nil || bridgeStates[held.incident.subject] == .tunnelDown && held.incident.kind == StateChange.Kind.bridge.rawValue {
+                    continue
+                }
+                var incident = held.incident
+                incident.lastNotifiedAt = now
+                save(incident)
+                notices.append(notice(.opened, for: incident, previousState: held.from, at: now))
+            }
+        }
         for incident in openIncidents {
             if incident.flapping {
                 if let notice = settle(incident, at: now) { notices.append(notice) }

@@ -16,6 +16,9 @@ import TunnelManager
 /// - A bridge changing state more than `flapThreshold` times within `flapWindow` is reported once
 ///   as flapping, then nothing until `flapWindow` passes without a change; then one `settled`.
 /// - Reminders at the policy's offsets from opening; missed ones (daemon stopped) collapse into one.
+/// - For the policy's `startupGrace` after `startedAt`, a subject not yet good since the start
+///   is held rather than paged: coming up meanwhile is silent, still bad when the grace ends opens
+///   the incident then (from when it went bad). Exposure and hijacking are never held.
 public struct IncidentBook: Sendable {
     /// What the book must remember across a restart.
     public struct Snapshot: Sendable, Equatable, Codable {
@@ -40,13 +43,24 @@ public struct IncidentBook: Sendable {
     var bridgeTunnels: [String: String]
     var bridgeStates: [String: BridgeState] = [:]
     private var changed: [IncidentRecord] = []
+    /// The end of the startup grace; nil without one.
+    let graceEnds: Date?
+    /// Subjects that have been good since the start: no longer in the grace.
+    var beenGood: Set<String> = []
+    /// Incidents held back by the startup grace, by key, each with the state it came from.
+    var held: [String: (incident: IncidentRecord, from: String)] = [:]
 
     /// Makes a book. `bridgeTunnels` maps each bridge to the tunnel its liveness follows (from the
     /// config), so a tunnel's first notice can name every bridge behind it; `restoring` is what a
-    /// previous run exported (resolved incidents in it are ignored).
-    public init(policy: NotificationPolicy = NotificationPolicy(), bridgeTunnels: [String: String] = [:], restoring snapshot: Snapshot = Snapshot()) {
+    /// previous run exported (resolved incidents in it are ignored); `startedAt` starts the
+    /// policy's startup grace.
+    public init(
+        policy: NotificationPolicy = NotificationPolicy(), bridgeTunnels: [String: String] = [:], restoring snapshot: Snapshot = Snapshot(),
+        startedAt: Date? = nil
+    ) {
         self.policy = policy
         self.bridgeTunnels = bridgeTunnels
+        graceEnds = policy.startupGrace > .zero ? startedAt?.addingTimeInterval(policy.startupGrace.timeInterval) : nil
         self.transitions = snapshot.transitions
         for incident in snapshot.incidents where incident.resolvedAt == nil {
             if let known = open[incident.key], known.openedAt > incident.openedAt { continue }
@@ -82,14 +96,15 @@ public struct IncidentBook: Sendable {
     /// The earliest time `tick` will have something to do (a reminder or a flap settling), or nil.
     /// Recompute it after every `handle` and `tick`: a change can bring it forward or clear it.
     public func nextDue() -> Date? {
-        open.values.compactMap { incident -> Date? in
+        let graceEnd = held.isEmpty ? nil : graceEnds
+        return ([graceEnd] + open.values.map { incident -> Date? in
             if incident.flapping {
                 // Settling waits for a probed state; the change that brings it recomputes this.
                 return bridgeStates[incident.subject] == .unknown ? nil : settleTime(of: incident)
             }
             if isCoveredByTunnel(incident) { return nil }
             return incident.openedAt.addingTimeInterval(policy.reminderOffset(incident.remindersSent))
-        }.min()
+        }).compactMap { $0 }.min()
     }
 
     /// Takes in one change; returns the notices it calls for (none, or one).
@@ -128,6 +143,8 @@ public struct IncidentBook: Sendable {
         }
         if behindTunnel || to == .unknown { return [] }
         if to == .live {
+            beenGood.insert(key)
+            held[key] = nil
             guard let incident = open[key] else { return [] }
             return [resolve(incident, from: from == .unknown ? incident.state : from.rawValue, to: to.rawValue, event: .recovered, at: now)]
         }
@@ -147,6 +164,8 @@ public struct IncidentBook: Sendable {
         case .connecting:
             return []
         case .up:
+            beenGood.insert(key)
+            held[key] = nil
             guard let incident = open[key] else { return [] }
             return [resolve(incident, from: from == .connecting ? incident.state : from.rawValue, to: to.rawValue, event: .recovered, at: now)]
         case .backoff, .down, .failed, .exposed, .hijacked:
@@ -165,7 +184,12 @@ public struct IncidentBook: Sendable {
         guard var incident = open[key] else {
             let incident = IncidentRecord(
                 key: key, kind: kind.rawValue, subject: subject, state: to, reason: reason, message: message, bridges: bridges,
-                openedAt: now, lastNotifiedAt: now)
+                openedAt: held[key]?.incident.openedAt ?? now, lastNotifiedAt: now)
+            if let graceEnds, now < graceEnds, !beenGood.contains(key), !Self.urgentStates.contains(to) {
+                held[key] = (incident, held[key]?.from ?? from)
+                return []
+            }
+            held[key] = nil
             save(incident)
             return [notice(.opened, for: incident, previousState: from, at: now)]
         }
@@ -182,6 +206,9 @@ public struct IncidentBook: Sendable {
         save(incident)
         return [notice(.changed, for: incident, previousState: previous, at: now)]
     }
+
+    /// States that page at once, startup grace or not.
+    static let urgentStates: Set<String> = [TunnelState.exposed.rawValue, TunnelState.hijacked.rawValue, BridgeState.exposed.rawValue]
 
     /// Every bridge known to follow `tunnel`, sorted.
     private func bridgesBehind(_ tunnel: String) -> [String] {
@@ -200,6 +227,7 @@ public struct IncidentBook: Sendable {
         _ change: StateChange, from: BridgeState, to: BridgeState, changes: Int, at now: Date
     ) -> Notice {
         let key = IncidentRecord.key(kind: .bridge, subject: change.subject)
+        held[key] = nil
         var incident =
             open[key]
             ?? IncidentRecord(key: key, kind: StateChange.Kind.bridge.rawValue, subject: change.subject, state: to.rawValue, openedAt: now)

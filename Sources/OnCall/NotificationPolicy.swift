@@ -9,16 +9,23 @@ public struct NotificationPolicy: Sendable, Equatable {
     public var flapThreshold: Int
     /// The flapping window; a flapping bridge settles after this long without a change.
     public var flapWindow: Duration
+    /// After a start, how long a tunnel or bridge that has not been good yet may take to come up
+    /// before its bad state pages (a gateway host started before its peer); zero pages at once.
+    /// Exposure and hijacking always page at once.
+    public var startupGrace: Duration
 
-    /// Makes a policy; the defaults are 1 h, 4 h, 12 h, 24 h, then every 24 h, and more than 4 changes in 10 min.
+    /// Makes a policy; the defaults are 1 h, 4 h, 12 h, 24 h, then every 24 h, more than 4 changes
+    /// in 10 min, and no startup grace.
     public init(
         reminders: [Duration] = [.seconds(3600), .seconds(4 * 3600), .seconds(12 * 3600), .seconds(24 * 3600)],
-        repeatEvery: Duration = .seconds(24 * 3600), flapThreshold: Int = 4, flapWindow: Duration = .seconds(600)
+        repeatEvery: Duration = .seconds(24 * 3600), flapThreshold: Int = 4, flapWindow: Duration = .seconds(600),
+        startupGrace: Duration = .zero
     ) {
         self.reminders = reminders
         self.repeatEvery = repeatEvery
         self.flapThreshold = flapThreshold
         self.flapWindow = flapWindow
+        self.startupGrace = startupGrace
     }
 
     /// Seconds from opening to reminder number `index` (0-based).

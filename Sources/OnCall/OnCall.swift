@@ -21,17 +21,18 @@ public final class OnCall: Sendable {
 
     /// Restores the open incidents from `store`. `bridgeTunnels` names each bridge's tunnel (a
     /// bridge whose tunnel is down is not paged for apart). `journal` nil means notices go to
-    /// `logger` only.
+    /// `logger` only. `startedAt` starts the policy's startup grace.
     public init(
         store: Store, webhooks: [WebhookDestination], bridgeTunnels: [String: String], journal: (any JournalWriter)?, sender: WebhookSender?,
-        logger: Logger, policy: NotificationPolicy = NotificationPolicy()
+        logger: Logger, policy: NotificationPolicy = NotificationPolicy(), startedAt: Date? = nil
     ) throws(StoreError) {
         self.store = store
         self.webhooks = webhooks
         self.journal = journal
         self.sender = sender
         self.logger = logger
-        book = Mutex(IncidentBook(policy: policy, bridgeTunnels: bridgeTunnels, restoring: .init(incidents: try store.openIncidents())))
+        book = Mutex(
+            IncidentBook(policy: policy, bridgeTunnels: bridgeTunnels, restoring: .init(incidents: try store.openIncidents()), startedAt: startedAt))
     }
 
     /// Takes in one state change.

@@ -108,6 +108,7 @@ final class Reloader: Sendable {
         if commands(old) != commands(new) { lines.append("managed bridge commands and environments") }
         let webhooks = { (settings: DaemonSettings) in settings.configuration.webhooks.map { "\($0.name) \($0.url) \($0.format.rawValue)" } }
         if webhooks(old) != webhooks(new) { lines.append("webhooks") }
+        if old.configuration.startupGrace != new.configuration.startupGrace { lines.append("[notify] startup_grace") }
         if old.configuration.gateway?.dashboardTokenFile != new.configuration.gateway?.dashboardTokenFile { lines.append("dashboard token") }
         return lines
     }

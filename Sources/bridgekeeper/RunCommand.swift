@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             let journal: (any JournalWriter)? = JournalStream.isStandardError(environment: environment) ? SystemdJournal() : nil
             onCall = try OnCall(
                 store: store, webhooks: configuration.onCallWebhooks, bridgeTunnels: configuration.bridgeTunnels, journal: journal,
-                sender: sender, logger: logger)
+                sender: sender, logger: logger, policy: configuration.onCallPolicy, startedAt: Date())
         } catch {
             FileHandle.standardError.write(Data("bridgekeeper: cannot start: \(error)\n".utf8))
             throw ExitCode(1)

@@ -69,6 +69,7 @@ import TestSupport
         #expect(config.bridges.first?.probe.interval == .milliseconds(500))
         #expect(config.models.first?.price?.outputPerMTok == 2)
         #expect(config.webhooks.first?.format == .ntfy)
+        #expect(config.startupGrace == .seconds(60), "the default startup grace")
         #expect(config.exposureReport(policy: ExposurePolicy(source: "t")).findings.isEmpty)
     }
 
@@ -104,6 +105,14 @@ import TestSupport
         #expect(text == Configuration.builtInPolicyText)
     }
 
+    @Test("[notify] startup_grace: \"0s\" turns it off, a duration up to 1h sets it")
+    func startupGrace() throws {
+        for (text, expected) in [("0s", Duration.zero), ("90s", .seconds(90)), ("1h", .seconds(3600))] {
+            let config = try Configuration.parse("[notify]\nstartup_grace = \"\(text)\"\n", source: "t.toml")
+            #expect(config.startupGrace == expected)
+        }
+    }
+
     /// Each error class, with the line and key the message must name.
     @Test(arguments: [
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nlisten = \"x\"", 3, "", "duplicate key 'listen'"),
@@ -132,6 +141,8 @@ import TestSupport
         (gateway + bridge("a") + "[bridges.probe]\npath = \"health\"\n", 9, "bridges[0].probe.path", "must start with '/'"),
         (gateway + bridge("a") + "api = \"gemini\"\n", 8, "", "duplicate key 'api'"),
         (gateway + "[[notify.webhooks]]\nname = \"w\"\nurl = \"ftp://x\"\n", 6, "notify.webhooks[0].url", "http:// or https://"),
+        (gateway + "[notify]\nstartup_grace = \"2h\"\n", 5, "notify.startup_grace", "longer than 1h"),
+        (gateway + "[notify]\nstartup_grace = 60\n", 5, "notify.startup_grace", "durations are strings with a unit"),
         (gateway + "[[notify.webhooks]]\nname = \"w\"\nurl = \"https://x\"\nformat = \"teams\"\n", 7, "notify.webhooks[0].format", "expected one of: ntfy, slack, json"),
         (gateway + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\nprice = { input_per_mtok = -1, output_per_mtok = 1 }\n", 7, "models[0].price.input_per_mtok", "is negative"),
         (gateway + "[[bridges]]\nname = \"a\"\nurl = \"http://127.0.0.1:3253\"\napi = \"anthropic\"\nresponses = true\n", 8, "bridges[0].responses", "is for api = \"openai\" bridges"),
