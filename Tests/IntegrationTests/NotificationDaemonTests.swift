@@ -18,6 +18,10 @@ struct NotificationDaemonTests {
           interval = "300ms"
           timeout = "200ms"
 
+        # These tests page for bridges bad from the start: no startup grace.
+        [notify]
+        startup_grace = "0s"
+
         [[notify.webhooks]]
         name = "oncall"
         url = "\(webhook)/hook"
