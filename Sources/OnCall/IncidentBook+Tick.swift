@@ -46,17 +46,17 @@ extension IncidentBook {
         // Not probed since a restart: wait for a state worth reporting.
         guard state != .unknown else { return nil }
         if state == .live {
-            return resolve(incident, from: nil, to: state.rawValue, event: .settled, at: now)
+            // What it settles from is the flapping itself (the incident's state is its last change).
+            return resolve(incident, from: "flapping", to: state.rawValue, event: .settled, at: now)
         }
         var incident = incident
-        let previous = incident.state
         incident.state = state.rawValue
         incident.flapping = false
         incident.lastNotifiedAt = now
         // Reminders held back while flapping are not owed; the schedule resumes from here.
         incident.remindersSent = policy.remindersDue(after: now.timeIntervalSince(incident.openedAt))
         save(incident)
-        return notice(.settled, for: incident, previousState: previous == state.rawValue ? nil : previous, at: now)
+        return notice(.settled, for: incident, previousState: "flapping", at: now)
     }
 
     private mutating func remind(_ incident: IncidentRecord, at now: Date) -> Notice? {

@@ -93,6 +93,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let onChange: @Sendable (StateChange, Date) -> Void = { change, at in
             onCall.handle(change, at: at)
+            // A probe that finds the bridge live again closes its circuit at once: the breaker's
+            // cool-down would refuse requests for seconds after the bridge answers.
+            if change.kind == .bridge, change.to == BridgeState.live.rawValue { routes.probedLive(change.subject) }
             publishStatus()
         }
         let managed = ManagedBridgeService(bridges: configuration.managedBridges, logger: logger) { bridge, reason in

@@ -73,6 +73,19 @@ struct RouteHealthTests {
         #expect(health.conditions().isEmpty)
     }
 
+    @Test("a probe that finds the bridge live closes its circuit at once; a model's circuit stays open")
+    func probeClosesTheBridgesCircuit() {
+        let clock = Clock()
+        let health = Self.health(clock)
+        health.unreachable("a", reason: "connection refused")
+        health.unwell("a", model: "gpt-a", reason: "503")
+        #expect(health.refusal(bridge: "a", model: "gpt-b")?.code == "bridge_down")
+        health.probedLive("a")
+        #expect(health.refusal(bridge: "a", model: "gpt-b") == nil, "the bridge's circuit is still open")
+        #expect(health.refusal(bridge: "a", model: "gpt-a")?.code == "bridge_down", "a probe closed a model's circuit")
+        #expect(health.conditions().map { $0.model } == ["gpt-a"])
+    }
+
     @Test("a 500 fails over but trips nothing: the next request is sent to the bridge again")
     func aPlain500TripsNothing() async throws {
         let a = try FakeOpenAIBridge()

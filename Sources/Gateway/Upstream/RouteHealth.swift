@@ -97,6 +97,12 @@ public final class RouteHealth: Sendable {
         }
     }
 
+    /// A probe found the bridge live: its breaker closes (models' breakers and limits stay: a
+    /// probe does not ask for completions).
+    public func probedLive(_ bridge: String) {
+        succeeded(bridge, model: nil)
+    }
+
     /// What keeps requests away now, by bridge and model.
     public func conditions() -> [RouteCondition] {
         let now = now()
