@@ -41,7 +41,7 @@ class Host:
 
     def start(self, label, *argv):
         """Starts a long-running process on this host, its output in the network's directory."""
-        log = open(self.network.directory / f"{self.name}-{label}.log", "w")
+        log = open(self.network.directory / f"{self.name}-{label}.log", "a")
         process = subprocess.Popen(["ip", "netns", "exec", self.netns, *argv], stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()

@@ -186,48 +186,108 @@ class Test1Healthy(unittest.TestCase):
             self.assertEqual(beyond, [], f"{host.name} listens beyond loopback")
 
 
-class Test2Blackhole(unittest.TestCase):
-    def test_a_10_s_blackhole_is_noticed_answered_and_recovered(self):
+def outage(test, name, inject, clear, lasts=10, recover_within=15):
+    """Injects a fault for `lasts` seconds, then clears it, and checks what everyone saw: the
+    gateway host notices within 3 × keepalive + one probe interval, a client asking meanwhile gets
+    a prompt 503, the first completion after clearing succeeds within `recover_within`, and every incident the
+    outage opened is closed. Returns the figures, printed too."""
+    # Each fault meets a freshly started gateway-host daemon: four faults a minute apart make the
+    # bridge "flapping", which today holds every notice back until 10 min of quiet (one damping
+    # rule that never swallows an outage is issue 16 part 4).
+    wait_until("the last outage's webhooks", lambda: not open_incidents(webhooks()), 30)
+    stop(daemons["gw"])
+    daemons["gw"] = gateway.start("bridgekeeper", options.binary, "run", "--config", str(work / "gw.toml"))
+    wait_until("bridge live", lambda: state(gateway, "bridges", "codex") == "live", 60)
+    wall_clock = time.time()
+    inject()
+    # A client asks the gateway once both sides should have noticed.
+    time.sleep(min(lasts, 3 * KEEPALIVE + PROBE_INTERVAL + 1))
+    during = complete(timeout=40)
+    time.sleep(max(0, wall_clock + lasts - time.time()))
+    clear()
+    cleared = time.time()
+    wait_until("the bridge live again", lambda: state(gateway, "bridges", "codex") == "live", 120)
+    code, _ = complete()
+    recovered = time.time() - cleared
+    figures = {"bh": first_event(bridge_host, wall_clock, "tunnel home: "), "gw": first_event(gateway, wall_clock, "bridge codex: "),
+               "during": during, "recovered": recovered}
+    sent = wait_until("the all-clear", lambda: (hooks := since(webhooks(), wall_clock)) and not open_incidents(hooks) and hooks, 30)
+    print(f"{name}: the bridge host noticed after {figures['bh'][0]:.1f} s ({figures['bh'][1]}), the gateway host after "
+          f"{figures['gw'][0]:.1f} s ({figures['gw'][1]}); a request meanwhile: {during[0]} in {during[1]:.2f} s; live again "
+          f"{recovered:.1f} s after clearing; webhooks: " + ", ".join(f"{w['event']} {w['kind']} {w['subject']} {w['state']}" for w in sent),
+          file=sys.stderr)
+    test.assertEqual(code, 200)
+    # Within 3 × keepalive + one probe interval, and the second the daemon's loop may sleep.
+    test.assertLessEqual(figures["gw"][0], 3 * KEEPALIVE + PROBE_INTERVAL + 1)
+    test.assertEqual(during[0], 503)
+    test.assertLess(during[1], 5)
+    test.assertLessEqual(recovered, recover_within)
+    # Paged, and every incident opened is closed. (One outage is not yet always one incident: the
+    # gateway host may page the bridge, then the tunnel; issue 16 part 4.)
+    test.assertTrue(any(w["event"] == "opened" for w in sent), sent)
+    return figures
+
+
+def since(hooks, wall_clock):
+    return [w["body"] for w in hooks if datetime.fromisoformat(w["body"]["time"]).timestamp() >= wall_clock]
+
+
+def open_incidents(hooks):
+    """Incidents opened and not yet recovered among these webhooks (bodies or records)."""
+    bodies = [w.get("body", w) for w in hooks]
+    opened = {w["incident_id"] for w in bodies if w["event"] == "opened"}
+    return opened - {w["incident_id"] for w in bodies if w["event"] == "recovered"}
+
+
+class Test2Faults(unittest.TestCase):
+    def test_0_a_fresh_start_pages_nobody(self):
         wait_until("bridge live", lambda: state(gateway, "bridges", "codex") == "live", 30)
         # Both daemons started together: the gateway host saw the tunnel down for a moment, within
-        # its startup grace, and paged nobody.
+        # its startup grace.
         self.assertEqual(webhooks(), [], "a fresh start paged")
-        wall_clock = time.time()
-        bridge_host.blackhole()
-        # The fault lasts 10 s; a client asks the gateway after both sides should have noticed.
-        time.sleep(3 * KEEPALIVE + PROBE_INTERVAL + 1)
-        during = complete(timeout=40)
-        time.sleep(max(0, wall_clock + 10 - time.time()))
-        bridge_host.clear()
-        cleared = time.time()
-        wait_until("the bridge live again", lambda: state(gateway, "bridges", "codex") == "live", 120)
-        code, _ = complete()
-        recovered = time.time() - cleared
-        # When each side noticed, from the daemons' own logs.
-        bh = first_event(bridge_host, wall_clock, "tunnel home: ")
-        gw = first_event(gateway, wall_clock, "bridge codex: ")
-        print(f"blackhole 10 s: the bridge host noticed after {bh[0]:.1f} s ({bh[1]}), the gateway host after {gw[0]:.1f} s "
-              f"({gw[1]}); a request meanwhile: {during[0]} in {during[1]:.2f} s; live again {recovered:.1f} s after clearing",
-              file=sys.stderr)
-        self.assertEqual(code, 200)
-        # Within 3 × keepalive + one probe interval, and the second the daemon's loop may sleep.
-        self.assertLessEqual(bh[0], 3 * KEEPALIVE + PROBE_INTERVAL + 1)
-        self.assertLessEqual(gw[0], 3 * KEEPALIVE + PROBE_INTERVAL + 1)
-        self.assertEqual(during[0], 503)
-        self.assertLess(during[1], 5)
-        self.assertLessEqual(recovered, 15)
 
-        def outage():
-            hooks = [w["body"] for w in webhooks() if datetime.fromisoformat(w["body"]["time"]).timestamp() >= wall_clock]
-            return hooks if hooks and hooks[-1]["event"] == "recovered" else None
-        sent = wait_until("the recovery webhook", outage, 30)
-        print("webhooks: " + ", ".join(f"{w['event']} {w['kind']} {w['subject']} {w['state']}" for w in sent),
-              file=sys.stderr)
-        # Every incident the outage opened is closed again. (One outage is not yet always one
-        # incident: the gateway host may page the bridge, then the tunnel; issue 16 part 4.)
-        opened = {w["incident_id"] for w in sent if w["event"] == "opened"}
-        self.assertTrue(opened)
-        self.assertEqual(opened, {w["incident_id"] for w in sent if w["event"] == "recovered"}, sent)
+    def test_1_blackhole(self):
+        figures = outage(self, "blackhole 10 s", bridge_host.blackhole, bridge_host.clear)
+        self.assertLessEqual(figures["bh"][0], 3 * KEEPALIVE + PROBE_INTERVAL + 1)
+
+    def test_2_link_down(self):
+        # Connects fail at once while the link is down, so the backoff grows: the first completion
+        # after it comes back is within the backoff cap (30 s) + 5 s.
+        figures = outage(self, "link down 10 s", lambda: bridge_host.link(False), lambda: bridge_host.link(True), recover_within=35)
+        self.assertLessEqual(figures["bh"][0], 3 * KEEPALIVE + PROBE_INTERVAL + 1)
+
+    def test_3_bridge_host_daemon_killed_and_restarted(self):
+        def kill():
+            stop(daemons["bh"], signal.SIGKILL)
+
+        def restart():
+            daemons["bh"] = bridge_host.start("bridgekeeper", options.binary, "run", "--config", str(work / "bh.toml"))
+        outage(self, "bridge-host daemon SIGKILL, restarted after 10 s", kill, restart)
+
+    def test_4_bridge_killed_and_restarted(self):
+        bridge = next(p for p in bridge_host.processes if "fake_bridge.py" in " ".join(p.args))
+
+        def kill():
+            stop(bridge, signal.SIGKILL)
+
+        def restart():
+            bridge_host.start("bridge", sys.executable, str(HERE / "fake_bridge.py"), "3253", "gpt-test")
+        outage(self, "bridge SIGKILL, restarted after 10 s", kill, restart)
+
+    def test_5_sshd_restarted_keeps_the_tunnel(self):
+        # Restarting the gateway host's sshd (its listener) leaves running sessions alone: the
+        # tunnel stays up and nobody is paged.
+        wait_until("bridge live", lambda: state(gateway, "bridges", "codex") == "live", 60)
+        wall_clock = time.time()
+        sshd = next(p for p in gateway.processes if "sshd" in " ".join(p.args) and p.poll() is None)
+        sshd.terminate()
+        sshd.wait(10)
+        gateway.start("sshd", "/usr/sbin/sshd", "-D", "-e", "-f", str(work / "sshd_config"))
+        for _ in range(3):
+            self.assertEqual(complete()[0], 200)
+            time.sleep(PROBE_INTERVAL)
+        self.assertEqual(first_event(bridge_host, wall_clock, "tunnel home: ")[1], "never")
+        self.assertEqual(since(webhooks(), wall_clock), [])
 
 
 def first_event(host, since, prefix):
