@@ -229,7 +229,9 @@ def outage(test, name, inject, clear, lasts=10, recover_within=15):
 
 
 def since(hooks, wall_clock):
-    return [w["body"] for w in hooks if datetime.fromisoformat(w["body"]["time"]).timestamp() >= wall_clock]
+    """The bodies of the webhooks that arrived after `wall_clock` (their own `time` has whole
+    seconds only, so it can be before the fault that caused them)."""
+    return [w["body"] for w in hooks if w["received"] >= wall_clock]
 
 
 def open_incidents(hooks):
