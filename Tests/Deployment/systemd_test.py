@@ -124,14 +124,10 @@ def status():
     return json.loads(result.stdout) if result.returncode in (0, 1) else None
 
 
-def bridge_state(name):
+def state(kind, name):
+    """The state `status` gives the tunnel or bridge `name` (kind: "tunnels" or "bridges")."""
     report = status()
-    return next((bridge["state"] for bridge in report["bridges"] if bridge["name"] == name), None) if report else None
-
-
-def tunnel_state(name):
-    report = status()
-    return next((tunnel["state"] for tunnel in report["tunnels"] if tunnel["name"] == name), None) if report else None
+    return next((item["state"] for item in report[kind] if item["name"] == name), None) if report else None
 
 
 def models():
@@ -174,7 +170,7 @@ class Test2GatewayUnit(unittest.TestCase):
         self.assertEqual(unit["DynamicUser"], "yes")
 
     def test_2_managed_bridge_serves_through_the_gateway_and_the_ledger_records_it(self):
-        wait_until("bridge local live", lambda: bridge_state("local") == "live", 30)
+        wait_until("bridge local live", lambda: state("bridges", "local") == "live", 30)
         code, body = machine.http("POST", GATEWAY + "/v1/chat/completions", {"Authorization": f"Bearer {CLIENT_KEY}"},
                                   json.dumps({"model": "local-model", "messages": [{"role": "user", "content": "hi"}]}))
         self.assertEqual(code, 200, body)
@@ -191,7 +187,7 @@ class Test2GatewayUnit(unittest.TestCase):
         self.assertEqual(code, 401)
 
     def test_3_a_managed_bridge_binding_every_interface_is_stopped(self):
-        wait_until("bridge exposed to be exposed", lambda: bridge_state("exposed") == "exposed", 30)
+        wait_until("bridge exposed to be exposed", lambda: state("bridges", "exposed") == "exposed", 30)
         code, detail = machine.http("GET", "http://127.0.0.1:3254/")
         self.assertIsNone(code, "the exposed bridge still answers")
         self.assertIn("Couldn't connect to server", detail)
@@ -309,7 +305,7 @@ routes = ["local"]
         unit = machine.unit(BRIDGE_HOST_UNIT)
         self.assertEqual((unit["ActiveState"], unit["SubState"], unit["PrivateUsers"], unit["DynamicUser"]),
                          ("active", "running", "yes", "yes"))
-        wait_until("tunnel home up", lambda: tunnel_state("home") == "up", 30)
+        wait_until("tunnel home up", lambda: state("tunnels", "home") == "up", 30)
         # sshd's listener on 127.0.0.1:3353 carries the request back through the tunnel.
         code, body = machine.http("GET", "http://127.0.0.1:3353/v1/models")
         self.assertEqual((code, json.loads(body)["data"][0]["id"]), (200, "local-model"))
