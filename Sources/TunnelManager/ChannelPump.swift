@@ -6,6 +6,11 @@ import Glibc
 /// Each direction has its own bounded queue; a side is read only while the queue towards its
 /// peer has room, so a slow reader backs up to the writer instead of into memory. EOF is passed
 /// on in both directions (a shutdown(SHUT_WR) here becomes SSH_MSG_CHANNEL_EOF there and back).
+///
+/// A pump made with `answersHeartbeats` answers a connection that opens with
+/// ``TunnelHeartbeat/request`` itself instead of passing it on: the gateway host's proof that
+/// this session still carries, whatever the target does. Bytes that could still be that request
+/// wait; anything else passes at once.
 final class ChannelPump {
     /// Queue size per direction.
     static let bufferSize = 64 * 1024
@@ -31,13 +36,16 @@ final class ChannelPump {
     private var remoteEOFSent = false
     private var remoteEOF = false
     private var localShutDown = false
+    /// Whether what came from the channel so far could still be a heartbeat.
+    private var sniffing: Bool
 
     /// A pump over a connected (or connecting) socket and an open channel; `prefix` holds bytes
     /// already read from the channel.
-    init(fd: Int32, channel: OpaquePointer, connecting: Bool, prefix: [UInt8] = []) {
+    init(fd: Int32, channel: OpaquePointer, connecting: Bool, prefix: [UInt8] = [], answersHeartbeats: Bool = false) {
         self.fd = fd
         self.channel = channel
         self.connecting = connecting
+        sniffing = answersHeartbeats
         prefix.withUnsafeBytes { toLocal.append($0) }
     }
 
@@ -51,7 +59,7 @@ final class ChannelPump {
         if connecting { return Int16(POLLOUT) }
         var events: Int16 = 0
         if !localEOF && toRemote.space > 0 { events |= Int16(POLLIN) }
-        if !toLocal.isEmpty { events |= Int16(POLLOUT) }
+        if !toLocal.isEmpty && !sniffing { events |= Int16(POLLOUT) }
         return events
     }
 
@@ -59,6 +67,7 @@ final class ChannelPump {
     /// `limit`, nothing new is written into the channel. Returns whether anything moved.
     func step(sessionBacklog: Int, limit: Int) -> Bool {
         guard failure == nil else { return false }
+        if sniffing, sniff() { return true }
         if connecting {
             guard revents != 0 else { return false }
             let error = TCPSocket.pendingError(fd)
@@ -74,6 +83,25 @@ final class ChannelPump {
         moved = readRemote() || moved
         moved = writeLocal() || moved
         return moved
+    }
+
+    /// Reads what the channel offers while it could be a heartbeat; answers one (the target gets
+    /// nothing, its socket is closed with the pump). Returns whether it answered.
+    private func sniff() -> Bool {
+        _ = readRemote()
+        let held = toLocal.bytes
+        let request = TunnelHeartbeat.request
+        if held.count >= request.count, held.starts(with: request) {
+            sniffing = false
+            toLocal.drain { _, count in count }
+            TunnelHeartbeat.answer.withUnsafeBytes { toRemote.append($0) }
+            connecting = false
+            localEOF = true
+            localShutDown = true
+            return true
+        }
+        if !request.starts(with: held) || remoteEOF || failure != nil { sniffing = false }
+        return false
     }
 
     private func readLocal() -> Bool {
@@ -143,6 +171,7 @@ final class ChannelPump {
     }
 
     private func writeLocal() -> Bool {
+        guard !sniffing else { return false }
         var moved = false
         while !toLocal.isEmpty {
             let written = toLocal.drain { Glibc.send(fd, $0, $1, Int32(MSG_NOSIGNAL)) }

@@ -131,11 +131,12 @@ final class ForwardingLoop {
             return TunnelFailure(
                 .forwardRefused,
                 "the server refused to listen on \(forward.listen) and nothing listens there, so its policy forbids it; allow it for this user (PermitListen \(forward.listen), AllowTcpForwarding yes; see units/sshd-bridgekeeper.conf)",
-                unheldListen: forward.listen)
+                refusal: .init(listen: forward.listen, checked: true))
         }
         return TunnelFailure(
             .forwardRefused,
-            "the server refused to listen on \(forward.listen) (\(detail)) and did not allow checking the port (\(reason)); allow PermitListen and PermitOpen \(forward.listen) for this user")
+            "the server refused to listen on \(forward.listen) (\(detail)) and did not allow checking the port (\(reason)); allow PermitListen and PermitOpen \(forward.listen) for this user",
+            refusal: .init(listen: forward.listen, checked: false))
     }
 
     /// Opens a `direct-tcpip` channel to an address on the server; nil when the server refused.
@@ -286,7 +287,7 @@ final class ForwardingLoop {
         }
         switch TCPSocket.connect(to: target) {
         case .success(let fd):
-            pumps.append(ChannelPump(fd: fd, channel: channel, connecting: true, prefix: prefix))
+            pumps.append(ChannelPump(fd: fd, channel: channel, connecting: true, prefix: prefix, answersHeartbeats: true))
         case .failure(let error):
             logger.warning(
                 "cannot reach the target; connection dropped",

@@ -8,7 +8,10 @@ import Synchronization
 /// listeners in `/proc/net/tcp{,6}`: `up` when each forward's port has a loopback-only listener,
 /// `down` when one has none, `exposed` at once when one listens on anything but loopback, and
 /// `hijacked` when one is held by a user other than the tunnel's (`spec.owner`): any local user
-/// could bind the port while the peer is away and receive every prompt routed there.
+/// could bind the port while the peer is away and receive every prompt routed there. While every
+/// forward listens, a ``TunnelHeartbeat`` per forward proves the session behind it still carries:
+/// a listener silent for three keepalives is a dead session sshd has not reaped yet, and the
+/// tunnel is `down` then too.
 final class InboundWatcher: Sendable {
     let spec: TunnelSpec
     private let board: StatusBoard
@@ -39,6 +42,8 @@ final class InboundWatcher: Sendable {
             var previous: Verdict?
             var owners: (inodes: Set<UInt64>, names: [UInt64: String]) = ([], [:])
             let ports = Set(spec.forwards.map(\.listen.port))
+            var heartbeats = spec.forwards.map { TunnelHeartbeat(address: $0.listen, interval: spec.keepalive, now: .now) }
+            defer { for index in heartbeats.indices { heartbeats[index].close() } }
             repeat {
                 let listeners = readListeners().filter { ports.contains($0.port) }
                 let inodes = Set(listeners.map(\.inode))
@@ -46,7 +51,15 @@ final class InboundWatcher: Sendable {
                     // Naming owners walks every process's descriptors: only when the sockets change.
                     owners = (inodes, inodes.isEmpty ? [:] : SocketOwners.scan(procRoot: procRoot, inodes: inodes).byInode)
                 }
-                let verdict = Self.judge(spec.forwards, owner: spec.owner, listeners: listeners, owners: owners.names)
+                var verdict = Self.judge(spec.forwards, owner: spec.owner, listeners: listeners, owners: owners.names)
+                if verdict.state == .up {
+                    let now = ContinuousClock.now
+                    for index in heartbeats.indices {
+                        if previous?.listening != true { heartbeats[index].restart(at: now) }
+                        heartbeats[index].step(at: now)
+                    }
+                    Self.judgeSilence(&verdict, heartbeats: heartbeats, at: now)
+                }
                 if verdict != previous {
                     apply(verdict)
                     previous = verdict
@@ -69,6 +82,20 @@ final class InboundWatcher: Sendable {
         var failure: FailureClass?
         var reason: String?
         var forwards: [ForwardStatus]
+        /// Every forward has its listener (the state may still be `down`: silent).
+        var listening: Bool { state == .up || failure == .stalled }
+    }
+
+    /// Turns an `up` verdict `down` (`stalled`) when a forward's heartbeat has gone unanswered.
+    static func judgeSilence(_ verdict: inout Verdict, heartbeats: [TunnelHeartbeat], at now: ContinuousClock.Instant) {
+        let silent = heartbeats.indices.filter { heartbeats[$0].isSilent(at: now) }
+        guard !silent.isEmpty else { return }
+        for index in silent { verdict.forwards[index].note = "listening, but nothing comes back through it" }
+        let listens = silent.map { heartbeats[$0].address.description }.joined(separator: ", ")
+        verdict.state = .down
+        verdict.failure = .stalled
+        verdict.reason =
+            "\(listens) still listens but nothing has come back through it for \(heartbeats[silent[0]].deadline) (3 × keepalive): the bridge host's session is dead and sshd has not noticed yet"
     }
 
     /// Judges the forwards against the listeners seen; `owner` is whose listeners count (nil:

@@ -5,8 +5,13 @@ import Policy
 /// `Watchdog` is): failures that a retry may cure back off (``Backoff``, growing until the tunnel
 /// has been up long enough); failures a person must fix wait for the fix, seen as a change of the
 /// identity or known_hosts file, or for the class's own retry time, if it has one. A refusal of a
-/// forward the tunnel held before is judged by ``ForwardRefusals`` first. Pure: the caller passes
-/// the time and the random numbers, so tests are tables.
+/// forward the tunnel held before is judged by ``ForwardRefusals`` first. A session that was up as
+/// long as a stall takes to tell (3 × keepalive, at most 60 s) restarts the backoff, so a tunnel
+/// that was serving retries at once (within the 500 ms base) after it stalls or is cut, then
+/// backs off; outages close together do not inherit each other's delays. `remote_port_busy` (the
+/// server still holds a dead session's listener, and frees it once it notices) is retried at
+/// least every keepalive interval, so the tunnel is back soon after the listener is. Pure: the
+/// caller passes the time and the random numbers, so tests are tables.
 struct TunnelRetry: Sendable {
     /// What to wait for before the next attempt.
     enum Wait: Sendable, Equatable {
@@ -24,8 +29,15 @@ struct TunnelRetry: Sendable {
         }
     }
 
-    private var backoff = Backoff()
+    private var backoff: Backoff
     private var refusals = ForwardRefusals()
+    private let busyRetry: Duration
+
+    /// Retries for a tunnel whose keepalive interval is `keepalive`.
+    init(keepalive: Duration = .seconds(5)) {
+        busyRetry = Liveness.effectiveKeepalive(keepalive)
+        backoff = Backoff(resetAfter: min(.seconds(60), busyRetry * 3))
+    }
 
     /// How long before retrying failures a person may have fixed without bridgekeeper noticing.
     static func retryAfter(_ failure: FailureClass) -> Duration? {
@@ -47,8 +59,9 @@ struct TunnelRetry: Sendable {
     mutating func failed(
         _ failure: TunnelFailure, at now: ContinuousClock.Instant, using random: inout some RandomNumberGenerator
     ) -> (failure: TunnelFailure, wait: Wait) {
-        let judged = refusals.judge(failure)
+        let judged = refusals.judge(failure, at: now)
         if judged.failure.needsPerson { return (judged, .untilFixed(atMost: Self.retryAfter(judged.failure))) }
-        return (judged, .backoff(backoff.failed(at: now, using: &random)))
+        let delay = backoff.failed(at: now, using: &random)
+        return (judged, .backoff(judged.failure == .remotePortBusy ? min(delay, busyRetry) : delay))
     }
 }

@@ -38,7 +38,7 @@ final class TunnelWorker: Sendable {
     }
 
     private func main() {
-        var retry = TunnelRetry()
+        var retry = TunnelRetry(keepalive: spec.keepalive)
         var random = SystemRandomNumberGenerator()
         var lastFailure: FailureClass?
         var carried: (in: UInt64, out: UInt64) = (0, 0)

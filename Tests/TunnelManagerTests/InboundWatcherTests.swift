@@ -226,6 +226,42 @@ struct InboundWatcherLiveTests {
         #expect(again.reason == nil)
     }
 
+    @Test("down (stalled) when the listener stays but the session behind it is silent, up when it answers again")
+    func silentSession() throws {
+        let sshd = try TestSSHD()
+        try sshd.start()
+        let target = try TargetServer(.echo)
+        let port = try TestSSHD.freePort()
+        let knownHosts = sshd.writeKnownHosts(sshd.knownHosts())
+        let peer = try Self.holdReverse(sshd, port: port, target: target.port, knownHosts: knownHosts, log: "peer.log")
+        defer {
+            kill(peer, SIGCONT)
+            Self.end(peer)
+        }
+        try Wait.until("the ssh -R listener", timeout: .seconds(10)) { sshd.listeners(port: port) == ["127.0.0.1"] }
+        var spec = Self.inbound(port)
+        spec.keepalive = .seconds(1)
+        let manager = TunnelManager(tunnels: [spec], logger: TunnelFixture.logger, inboundInterval: .milliseconds(100))
+        manager.start()
+        defer { manager.shutdown() }
+        try TunnelFixture.waitFor(manager, "up", tunnel: "in", timeout: .seconds(5)) { $0.state == .up }
+        // The heartbeats reach the peer's target (plain ssh -R passes them on) and come back.
+        let heard = target.acceptedConnections
+        try Wait.until("a heartbeat through the forward", timeout: .seconds(5)) { target.acceptedConnections > heard }
+
+        // A stopped peer: sshd keeps its listener and accepts, but nothing comes back.
+        kill(peer, SIGSTOP)
+        let stalled = try TunnelFixture.waitFor(manager, "stalled", tunnel: "in", timeout: .seconds(10)) { $0.state != .up }
+        #expect(stalled.state == .down)
+        #expect(stalled.failure == .stalled)
+        #expect(stalled.reason?.contains("127.0.0.1:\(port) still listens") == true, "reason: \(stalled.reason ?? "nil")")
+        #expect(sshd.listeners(port: port) == ["127.0.0.1"], "the listener is still there")
+
+        kill(peer, SIGCONT)
+        let again = try TunnelFixture.waitFor(manager, "up again", tunnel: "in", timeout: .seconds(10)) { $0.state == .up }
+        #expect(again.failure == nil && again.reason == nil)
+    }
+
     @Test("a peer's forward that sshd binds on every interface (GatewayPorts yes) is exposed")
     func gatewayPortsExposed() throws {
         let sshd = try TestSSHD(gatewayPorts: "yes")

@@ -26,4 +26,20 @@ struct ReverseTunnelTests {
         #expect(bytes.body == TargetServer.pattern(count: 1_000_000))
         try TunnelFixture.waitFor(running.manager, "counters") { status in status.bytesOut > 1_000_000 && status.bytesIn > 0 }
     }
+
+    @Test("answers the gateway host's heartbeat itself, whatever the target does; anything else, even its first bytes, reaches the target intact")
+    func answersHeartbeats() throws {
+        let target = try TargetServer(.echo)
+        let running = try TunnelFixture.upReverseTunnel(to: target.port)
+        defer { running.manager.shutdown() }
+        let heartbeat = Array("bridgekeeper-heartbeat\n".utf8)
+        #expect(try TestClient.echo(port: running.port, bytes: heartbeat) == Array("bridgekeeper-heartbeat-ok\n".utf8))
+        // A prefix of the heartbeat that ends there, or goes on differently, is the target's.
+        let prefix = Array("bridgekeeper-heart".utf8)
+        #expect(try TestClient.echo(port: running.port, bytes: prefix) == prefix)
+        let other = Array("bridgekeeper-heartburn and more\n".utf8)
+        #expect(try TestClient.echo(port: running.port, bytes: other) == other)
+        let request = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        #expect(try TestClient.echo(port: running.port, bytes: request) == request)
+    }
 }
