@@ -173,11 +173,12 @@ let package = Package(
         .testTarget(
             name: "OnCallTests",
             dependencies: [
-                "OnCall", "Systemd", "Store", "BridgeProbe", "TunnelManager", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "OnCall", "Systemd", "Store", "BridgeProbe", "TunnelManager", "TestSupport", "Platform", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "TestSupport", "BridgeProbe"],
+            name: "ConfigTests", dependencies: ["Config", "Policy", "TOML", "Gateway", "OnCall", "TestSupport", "BridgeProbe"],
             swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "TOML", "TestSupport"], swiftSettings: swiftSettings),

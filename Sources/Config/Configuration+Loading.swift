@@ -58,6 +58,7 @@ private struct ConfigurationReader {
         let notify = root.table("notify")
         let webhookTables = notify?.tables("webhooks") ?? []
         let startupGrace = notify.flatMap { readStartupGrace($0) } ?? .seconds(60)
+        let damping = notify.map(readDamping) ?? Configuration.Damping()
         notify?.finish()
         let tunnels = tunnelTables.compactMap(readTunnel)
         let bridges = bridgeTables.compactMap(readBridge)
@@ -74,7 +75,7 @@ private struct ConfigurationReader {
         guard let supervisor, gatewayTable == nil || gateway != nil else { return nil }
         return Configuration(
             source: source, supervisor: supervisor, gateway: gateway, tunnels: tunnels, bridges: bridges,
-            models: models, webhooks: webhooks, startupGrace: startupGrace)
+            models: models, webhooks: webhooks, startupGrace: startupGrace, damping: damping)
     }
 
     /// `[notify] startup_grace`: "0s" (off) up to an hour; a longer grace would hide real outages.
@@ -85,6 +86,21 @@ private struct ConfigurationReader {
             return nil
         }
         return value
+    }
+
+    /// `[notify] flap_threshold`, `flap_window`, `flap_outage`; the outage may not exceed the window.
+    private func readDamping(_ table: TOMLReader) -> Configuration.Damping {
+        var damping = Configuration.Damping()
+        if let threshold = table.integer("flap_threshold", in: 1...1000) { damping.threshold = Int(threshold.value) }
+        if let window = duration(table, "flap_window") { damping.window = window }
+        if let outage = duration(table, "flap_outage") {
+            if outage > damping.window {
+                table.problem("flap_outage", "is longer than flap_window (\(damping.window)): a flapping subject settles after the window anyway")
+            } else {
+                damping.outage = outage
+            }
+        }
+        return damping
     }
 
     private func readSupervisor(_ table: TOMLReader?) -> Configuration.Supervisor? {

@@ -14,9 +14,15 @@ extension Configuration {
         }
     }
 
-    /// When on-call is told: the default policy with `[notify] startup_grace`.
+    /// When on-call is told: the default reminders with `[notify] startup_grace` and `flap_*`, and a bridge behind
+    /// a tunnel held for the slowest such tunnel's detection time (3 × keepalive, at least 2 s as
+    /// libssh2 sends them, plus 2 s for the watcher's and the probe's beat).
     public var onCallPolicy: NotificationPolicy {
-        NotificationPolicy(startupGrace: startupGrace)
+        let followed = Set(bridges.compactMap(\.tunnel))
+        let detection = tunnels.filter { followed.contains($0.name) }.map { max($0.keepalive, .seconds(2)) * 3 + .seconds(2) }.max()
+        return NotificationPolicy(
+            flapThreshold: damping.threshold, flapWindow: damping.window, flapOutage: damping.outage, tunnelDetection: detection ?? .zero,
+            startupGrace: startupGrace)
     }
 
     /// Each bridge's tunnel, by bridge name: a bridge whose tunnel is down is not paged for apart.

@@ -21,6 +21,24 @@ public struct Configuration: Sendable {
     /// `[notify] startup_grace`: after a start, how long a tunnel or bridge not yet up may take
     /// before it pages (default 60 s; "0s" pages at once).
     public let startupGrace: Duration
+    /// `[notify] flap_*`: when a bridge or tunnel counts as flapping, and when it settles.
+    public let damping: Damping
+
+    /// Flap damping: more than `threshold` changes within `window` is flapping; it settles after a
+    /// `window` without a change, or bad for `outage` (which pages: no outage is swallowed).
+    public struct Damping: Sendable, Equatable {
+        public var threshold: Int
+        public var window: Duration
+        public var outage: Duration
+
+        /// The `[notify]` defaults: more than 4 changes in 10 min, settled bad after 1 min (on-call's
+        /// own defaults too; a test holds them equal).
+        public init(threshold: Int = 4, window: Duration = .seconds(600), outage: Duration = .seconds(60)) {
+            self.threshold = threshold
+            self.window = window
+            self.outage = outage
+        }
+    }
 
     /// `[supervisor]`: where state lives, which policy applies, where the control endpoint listens.
     public struct Supervisor: Sendable {

@@ -19,7 +19,8 @@ extension IncidentBook {
             priority = .low
         case .flapping:
             nextStep =
-                "check the bridge's logs and its host's network; quiet until it is steady for \(Notice.format(policy.flapWindow.timeInterval))"
+                (kind == .tunnel ? "check the bridge host's network" : "check the bridge's logs and its host's network")
+                + "; quiet until it is steady for \(Notice.format(policy.flapWindow.timeInterval)) or down for \(Notice.format(policy.flapOutage.timeInterval))"
             priority = .normal
         case .reminder:
             nextStep = Self.nextStep(kind: kind, state: incident.state, reason: incident.reason, message: incident.message)

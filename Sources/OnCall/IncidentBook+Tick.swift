@@ -2,25 +2,24 @@ import BridgeProbe
 public import Foundation
 import Platform
 import Store
+import TunnelManager
 
 extension IncidentBook {
-    /// Sends what time calls for: reminders that are due and flapping bridges that have settled.
+    /// Sends what time calls for: reminders and held incidents that are due, and flapping subjects that have settled.
     /// Call it at `nextDue()` or on a steady beat (a minute is plenty); calling it more often is harmless.
     public mutating func tick(at now: Date) -> [Notice] {
         var notices: [Notice] = []
-        if let graceEnds, now >= graceEnds {
-            // The grace is over: what is still bad pages now, as opened when it went bad.
-            for (key, held) in held.sorted(by: { $0.key < $1.key }) {
-                self.held[key] = nil
-                // Flapping opened it meanwhile, or its tunnel's incident speaks for it now.
-                if open[key] != nil || bridgeStates[held.incident.subject] == .tunnelDown && held.incident.kind == StateChange.Kind.bridge.rawValue {
-                    continue
-                }
-                var incident = held.incident
-                incident.lastNotifiedAt = now
-                save(incident)
-                notices.append(notice(.opened, for: incident, previousState: held.from, at: now))
+        // A hold is over: what is still bad pages now, as opened when it went bad.
+        for (key, held) in held.sorted(by: { $0.key < $1.key }) where held.until <= now {
+            self.held[key] = nil
+            // Flapping opened it meanwhile, or its tunnel's incident speaks for it now.
+            if open[key] != nil || bridgeStates[held.incident.subject] == .tunnelDown && held.incident.kind == StateChange.Kind.bridge.rawValue {
+                continue
             }
+            var incident = held.incident
+            incident.lastNotifiedAt = now
+            save(incident)
+            notices.append(notice(.opened, for: incident, previousState: held.from, at: now))
         }
         for incident in openIncidents {
             if incident.flapping {
@@ -33,24 +32,41 @@ extension IncidentBook {
         return notices
     }
 
-    /// When a flapping incident settles if nothing changes: one flap window after its last change.
+    /// When a flapping incident settles if nothing changes: one flap window after its last change,
+    /// or `flapOutage` after it when that change was into a bad state.
     func settleTime(of incident: IncidentRecord) -> Date {
         let notified = incident.lastNotifiedAt ?? incident.openedAt
-        let lastChange = max(transitions[incident.subject]?.last ?? notified, notified)
-        return lastChange.addingTimeInterval(policy.flapWindow.timeInterval)
+        let lastChange = max(transitions[incident.key]?.last ?? notified, notified)
+        let quiet = currentState(of: incident).good == false ? min(policy.flapOutage, policy.flapWindow) : policy.flapWindow
+        return lastChange.addingTimeInterval(quiet.timeInterval)
     }
+
+    /// The subject's state now, and whether it is good (nil: not known since a restart).
+    func currentState(of incident: IncidentRecord) -> (name: String, good: Bool?) {
+        if incident.kind == StateChange.Kind.tunnel.rawValue {
+            guard let state = tunnelStates[incident.subject] ?? TunnelState(rawValue: incident.state) else { return (incident.state, nil) }
+            return (state.rawValue, state == .up)
+        }
+        let state = bridgeStates[incident.subject] ?? BridgeState(rawValue: incident.state) ?? .unknown
+        return (state.rawValue, state == .unknown ? nil : state == .live)
+    }
+
+    /// Whether the subject's state is not known since a restart (a bridge not probed yet).
+    func isUnknown(_ incident: IncidentRecord) -> Bool { currentState(of: incident).good == nil }
 
     private mutating func settle(_ incident: IncidentRecord, at now: Date) -> Notice? {
         guard now >= settleTime(of: incident) else { return nil }
-        let state = bridgeStates[incident.subject] ?? BridgeState(rawValue: incident.state) ?? .unknown
+        let (state, good) = currentState(of: incident)
         // Not probed since a restart: wait for a state worth reporting.
-        guard state != .unknown else { return nil }
-        if state == .live {
+        guard let good else { return nil }
+        // Counting starts afresh: its next change is an ordinary one.
+        transitions[incident.key] = nil
+        if good {
             // What it settles from is the flapping itself (the incident's state is its last change).
-            return resolve(incident, from: "flapping", to: state.rawValue, event: .settled, at: now)
+            return resolve(incident, from: "flapping", to: state, event: .settled, at: now)
         }
         var incident = incident
-        incident.state = state.rawValue
+        incident.state = state
         incident.flapping = false
         incident.lastNotifiedAt = now
         // Reminders held back while flapping are not owed; the schedule resumes from here.

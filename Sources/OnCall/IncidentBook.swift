@@ -13,8 +13,13 @@ import TunnelManager
 ///   are neutral: they neither open nor resolve.
 /// - A bridge whose tunnel is down is the tunnel's incident: going `tunnel_down` never pages on its
 ///   own; the tunnel's incident names every bridge behind it.
-/// - A bridge changing state more than `flapThreshold` times within `flapWindow` is reported once
-///   as flapping, then nothing until `flapWindow` passes without a change; then one `settled`.
+/// - A bridge behind a tunnel that goes bad is held for the policy's `tunnelDetection`: when its
+///   tunnel is found down meanwhile, the outage is the tunnel's alone (one incident, not two).
+/// - One damping rule for bridges and tunnels: a subject changing state more than `flapThreshold`
+///   times within `flapWindow` is reported once as flapping, then nothing until it settles — one
+///   `flapWindow` without a change, or bad for `flapOutage` (a real outage is never swallowed) —
+///   with one `settled`, which closes the incident when good; a settled-bad one closes with
+///   `recovered` like any other. A tunnel's changes are those between `up` and a bad state.
 /// - Reminders at the policy's offsets from opening; missed ones (daemon stopped) collapse into one.
 /// - For the policy's `startupGrace` after `startedAt`, a subject not yet good since the start
 ///   is held rather than paged: coming up meanwhile is silent, still bad when the grace ends opens
@@ -24,9 +29,9 @@ public struct IncidentBook: Sendable {
     public struct Snapshot: Sendable, Equatable, Codable {
         /// The open incidents.
         public var incidents: [IncidentRecord]
-        /// Per bridge, the recent changes that count towards flapping (neither side `unknown`, and
-        /// not into or out of `tunnel_down` for a bridge behind a tunnel). Losing them only delays
-        /// flap detection.
+        /// Per incident key, the recent changes that count towards flapping (for a bridge neither
+        /// side `unknown`, and not into or out of `tunnel_down` behind a tunnel; for a tunnel
+        /// between `up` and a bad state). Losing them only delays flap detection.
         public var transitions: [String: [Date]]
 
         /// Makes a snapshot.
@@ -42,13 +47,16 @@ public struct IncidentBook: Sendable {
     var transitions: [String: [Date]]
     var bridgeTunnels: [String: String]
     var bridgeStates: [String: BridgeState] = [:]
+    /// Each tunnel's last state other than `connecting`.
+    var tunnelStates: [String: TunnelState] = [:]
     private var changed: [IncidentRecord] = []
     /// The end of the startup grace; nil without one.
     let graceEnds: Date?
     /// Subjects that have been good since the start: no longer in the grace.
     var beenGood: Set<String> = []
-    /// Incidents held back by the startup grace, by key, each with the state it came from.
-    var held: [String: (incident: IncidentRecord, from: String)] = [:]
+    /// Incidents held back (startup grace, a tunnel's detection time), by key, each with the state
+    /// it came from and when it pages if still bad.
+    var held: [String: (incident: IncidentRecord, from: String, until: Date)] = [:]
 
     /// Makes a book. `bridgeTunnels` maps each bridge to the tunnel its liveness follows (from the
     /// config), so a tunnel's first notice can name every bridge behind it; `restoring` is what a
@@ -96,11 +104,10 @@ public struct IncidentBook: Sendable {
     /// The earliest time `tick` will have something to do (a reminder or a flap settling), or nil.
     /// Recompute it after every `handle` and `tick`: a change can bring it forward or clear it.
     public func nextDue() -> Date? {
-        let graceEnd = held.isEmpty ? nil : graceEnds
-        return ([graceEnd] + open.values.map { incident -> Date? in
+        return (held.values.map { Optional($0.until) } + open.values.map { incident -> Date? in
             if incident.flapping {
                 // Settling waits for a probed state; the change that brings it recomputes this.
-                return bridgeStates[incident.subject] == .unknown ? nil : settleTime(of: incident)
+                return isUnknown(incident) ? nil : settleTime(of: incident)
             }
             if isCoveredByTunnel(incident) { return nil }
             return incident.openedAt.addingTimeInterval(policy.reminderOffset(incident.remindersSent))
@@ -124,24 +131,16 @@ public struct IncidentBook: Sendable {
         let key = IncidentRecord.key(kind: .bridge, subject: name)
         let behindTunnel = to == .tunnelDown && tunnel != nil
         if tunnel == nil || (from != .tunnelDown && to != .tunnelDown), from != .unknown, to != .unknown {
-            let start = now.addingTimeInterval(-policy.flapWindow.timeInterval)
-            transitions[name] = (transitions[name] ?? []).filter { $0 > start } + [now]
+            countChange(key, at: now)
         }
-        if behindTunnel, let tunnel { fold(name, into: tunnel) }
-
-        if var incident = open[key], incident.flapping {
-            guard to != .unknown else { return [] }
-            incident.state = to.rawValue
-            incident.reason = change.reason
-            incident.message = change.message
-            save(incident)
-            return []
+        if behindTunnel, let tunnel {
+            // Its tunnel explains what the hold kept back: the tunnel's incident, and no flap.
+            if let hold = held.removeValue(forKey: key) { transitions[key]?.removeAll { $0 >= hold.incident.openedAt } }
+            fold(name, into: tunnel)
         }
-        let recent = recentChanges(of: name, at: now)
-        if recent > policy.flapThreshold {
-            return [startFlapping(change, from: from, to: to, changes: recent, at: now)]
-        }
-        if behindTunnel || to == .unknown { return [] }
+        guard to != .unknown else { return [] }
+        if let notices = dampen(change, key: key, kind: .bridge, from: from.rawValue, to: to.rawValue, at: now) { return notices }
+        if behindTunnel { return [] }
         if to == .live {
             beenGood.insert(key)
             held[key] = nil
@@ -160,6 +159,12 @@ public struct IncidentBook: Sendable {
         let name = change.subject
         let key = IncidentRecord.key(kind: .tunnel, subject: name)
         let reason = [failure?.rawValue, change.reason].compactMap { $0 }.joined(separator: ": ")
+        guard to != .connecting else { return [] }
+        let last = tunnelStates.updateValue(to, forKey: name) ?? (from == .connecting ? nil : from)
+        if let last, (last == .up) != (to == .up) { countChange(key, at: now) }
+        var damped = change
+        damped.reason = reason.isEmpty ? nil : reason
+        if let notices = dampen(damped, key: key, kind: .tunnel, from: from.rawValue, to: to.rawValue, at: now) { return notices }
         switch to {
         case .connecting:
             return []
@@ -185,8 +190,8 @@ public struct IncidentBook: Sendable {
             let incident = IncidentRecord(
                 key: key, kind: kind.rawValue, subject: subject, state: to, reason: reason, message: message, bridges: bridges,
                 openedAt: held[key]?.incident.openedAt ?? now, lastNotifiedAt: now)
-            if let graceEnds, now < graceEnds, !beenGood.contains(key), !Self.urgentStates.contains(to) {
-                held[key] = (incident, held[key]?.from ?? from)
+            if let until = held[key]?.until ?? holdUntil(key: key, kind: kind, subject: subject, state: to, at: now), now < until {
+                held[key] = (incident, held[key]?.from ?? from, until)
                 return []
             }
             held[key] = nil
@@ -207,6 +212,19 @@ public struct IncidentBook: Sendable {
         return [notice(.changed, for: incident, previousState: previous, at: now)]
     }
 
+    /// Until when a subject entering bad state `state` now is held instead of paged: the startup
+    /// grace for one not yet good since the start, a tunnel's detection time for a bridge behind
+    /// one; nil to page at once (exposure and hijacking always do).
+    private func holdUntil(key: String, kind: StateChange.Kind, subject: String, state: String, at now: Date) -> Date? {
+        guard !Self.urgentStates.contains(state) else { return nil }
+        var until: Date?
+        if let graceEnds, !beenGood.contains(key) { until = graceEnds }
+        if kind == .bridge, bridgeTunnels[subject] != nil, policy.tunnelDetection > .zero {
+            until = max(until ?? now, now.addingTimeInterval(policy.tunnelDetection.timeInterval))
+        }
+        return until
+    }
+
     /// States that page at once, startup grace or not.
     static let urgentStates: Set<String> = [TunnelState.exposed.rawValue, TunnelState.hijacked.rawValue, BridgeState.exposed.rawValue]
 
@@ -223,29 +241,51 @@ public struct IncidentBook: Sendable {
         save(incident)
     }
 
+    /// The flap damping of one change: nil when it is not damped; else its notices (a `flapping`
+    /// notice when the subject starts flapping, none while it goes on).
+    private mutating func dampen(
+        _ change: StateChange, key: String, kind: StateChange.Kind, from: String, to: String, at now: Date
+    ) -> [Notice]? {
+        if var incident = open[key], incident.flapping {
+            incident.state = to
+            incident.reason = change.reason
+            incident.message = change.message
+            save(incident)
+            return []
+        }
+        let recent = recentChanges(of: key, at: now)
+        guard recent > policy.flapThreshold else { return nil }
+        return [startFlapping(change, key: key, kind: kind, from: from, to: to, changes: recent, at: now)]
+    }
+
+    /// Counts a change of the subject `key` towards flapping.
+    private mutating func countChange(_ key: String, at now: Date) {
+        let start = now.addingTimeInterval(-policy.flapWindow.timeInterval)
+        transitions[key] = (transitions[key] ?? []).filter { $0 > start } + [now]
+    }
+
     private mutating func startFlapping(
-        _ change: StateChange, from: BridgeState, to: BridgeState, changes: Int, at now: Date
+        _ change: StateChange, key: String, kind: StateChange.Kind, from: String, to: String, changes: Int, at now: Date
     ) -> Notice {
-        let key = IncidentRecord.key(kind: .bridge, subject: change.subject)
         held[key] = nil
         var incident =
             open[key]
-            ?? IncidentRecord(key: key, kind: StateChange.Kind.bridge.rawValue, subject: change.subject, state: to.rawValue, openedAt: now)
-        incident.state = to.rawValue
+            ?? IncidentRecord(key: key, kind: kind.rawValue, subject: change.subject, state: to, bridges: kind == .tunnel ? bridgesBehind(change.subject) : [], openedAt: now)
+        incident.state = to
         incident.reason = change.reason
         incident.message = change.message
         incident.flapping = true
         incident.lastNotifiedAt = now
         save(incident)
-        var notice = notice(.flapping, for: incident, previousState: from.rawValue, at: now)
+        var notice = notice(.flapping, for: incident, previousState: from, at: now)
         notice.reason = "\(changes) state changes in \(Notice.format(policy.flapWindow.timeInterval))"
         return notice
     }
 
-    /// The number of counted changes of `bridge` within the flap window ending at `now`.
-    func recentChanges(of bridge: String, at now: Date) -> Int {
+    /// The number of counted changes of the subject `key` within the flap window ending at `now`.
+    func recentChanges(of key: String, at now: Date) -> Int {
         let start = now.addingTimeInterval(-policy.flapWindow.timeInterval)
-        return transitions[bridge]?.count { $0 > start } ?? 0
+        return transitions[key]?.count { $0 > start } ?? 0
     }
 
     /// Closes `incident` with a notice carrying its duration; the notice's state is the good state

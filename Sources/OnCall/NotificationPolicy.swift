@@ -7,24 +7,33 @@ public struct NotificationPolicy: Sendable, Equatable {
     public var repeatEvery: Duration
     /// A bridge changing state more than this many times within `flapWindow` is flapping.
     public var flapThreshold: Int
-    /// The flapping window; a flapping bridge settles after this long without a change.
+    /// The flapping window; a flapping bridge or tunnel settles after this long without a change.
     public var flapWindow: Duration
+    /// A flapping subject bad for this long settles bad, paging: damping never swallows an outage
+    /// longer than this.
+    public var flapOutage: Duration
+    /// How long a bridge behind a tunnel that went bad is held before it pages, so that its tunnel,
+    /// if that is what failed, is found down first and the outage is one incident: the tunnel's
+    /// detection time. Zero pages at once.
+    public var tunnelDetection: Duration
     /// After a start, how long a tunnel or bridge that has not been good yet may take to come up
     /// before its bad state pages (a gateway host started before its peer); zero pages at once.
     /// Exposure and hijacking always page at once.
     public var startupGrace: Duration
 
     /// Makes a policy; the defaults are 1 h, 4 h, 12 h, 24 h, then every 24 h, more than 4 changes
-    /// in 10 min, and no startup grace.
+    /// in 10 min, an outage of 1 min pages while flapping, no tunnel hold and no startup grace.
     public init(
         reminders: [Duration] = [.seconds(3600), .seconds(4 * 3600), .seconds(12 * 3600), .seconds(24 * 3600)],
         repeatEvery: Duration = .seconds(24 * 3600), flapThreshold: Int = 4, flapWindow: Duration = .seconds(600),
-        startupGrace: Duration = .zero
+        flapOutage: Duration = .seconds(60), tunnelDetection: Duration = .zero, startupGrace: Duration = .zero
     ) {
         self.reminders = reminders
         self.repeatEvery = repeatEvery
         self.flapThreshold = flapThreshold
         self.flapWindow = flapWindow
+        self.flapOutage = flapOutage
+        self.tunnelDetection = tunnelDetection
         self.startupGrace = startupGrace
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Platform
 public import Store
 import Synchronization
 public import Systemd
@@ -18,6 +19,9 @@ public final class OnCall: Sendable {
     private let sender: WebhookSender?
     private let logger: Logger
     private let book: Mutex<IncidentBook>
+    /// Wakes the ticker (``waitForDue(until:)``): a change may have brought the next due time
+    /// forward (a hold that ends before the next reminder), or the daemon is stopping.
+    private let beat = GuardedState((changed: false, stopped: false))
 
     /// Restores the open incidents from `store`. `bridgeTunnels` names each bridge's tunnel (a
     /// bridge whose tunnel is down is not paged for apart). `journal` nil means notices go to
@@ -41,6 +45,24 @@ public final class OnCall: Sendable {
             time: now, kind: change.kind.rawValue, subject: change.subject, fromState: change.from, toState: change.to,
             reason: change.reason, message: change.message)
         record(transition: transition, at: now) { $0.handle(change, at: now) }
+        beat.change { $0.changed = true }
+    }
+
+    /// Blocks until `deadline` (what ``tick(at:)`` returned), a change taken in since the last
+    /// wait, or ``stopWaiting()``: when to tick again. False once stopped.
+    public func waitForDue(until deadline: Date) -> Bool {
+        let until = ContinuousClock.now + .seconds(max(0, deadline.timeIntervalSinceNow))
+        return beat.wait { beat in
+            if beat.stopped { return .done(false) }
+            guard beat.changed || ContinuousClock.now >= until else { return .wait(until: until) }
+            beat.changed = false
+            return .done(true)
+        }
+    }
+
+    /// Ends ``waitForDue(until:)`` now and every later one at once (the daemon is stopping).
+    public func stopWaiting() {
+        beat.change { $0.stopped = true }
     }
 
     /// Sends reminders and flap settlements that are due; returns when to call again.

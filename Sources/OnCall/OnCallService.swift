@@ -5,7 +5,8 @@ public import ServiceLifecycle
 public import Store
 
 /// Keeps on-call informed for the daemon's lifetime: delivers the webhook outbox, sends
-/// reminders and flap settlements when they are due, and prunes the database hourly.
+/// reminders, flap settlements and held pages when they are due (woken by each change, which can
+/// bring that forward), and prunes the database hourly.
 public struct OnCallService: Service {
     private let onCall: OnCall
     private let sender: WebhookSender
@@ -24,25 +25,32 @@ public struct OnCallService: Service {
 
     public func run() async throws {
         sender.start()
-        var pruned = Date.distantPast
-        while !Task.isShuttingDownGracefully {
-            // Both wait for SQLite: on a thread of their own, never on the cooperative pool.
-            if Date().timeIntervalSince(pruned) >= 3600 {
-                let now = Date()
-                pruned = now
-                await BlockingWork.run("bk-oncall-prune") { [retention, store, logger] in
-                    do {
-                        let counts = try retention.prune(store, now: now)
-                        if counts.total > 0 { logger.info("pruned \(counts.total) old rows from the database") }
-                    } catch {
-                        logger.error("cannot prune the database: \(error)")
-                    }
-                }
+        await withGracefulShutdownHandler {
+            // Pruning and ticking wait for SQLite, and between ticks it waits for a change or the
+            // next due time: on a thread of its own, never on the cooperative pool.
+            await BlockingWork.run("bk-oncall") { [self] in
+                var pruned = Date.distantPast
+                while beat(pruned: &pruned) {}
             }
-            let next = await BlockingWork.run("bk-oncall-tick") { [onCall] in onCall.tick(at: Date()) }
-            let wait = max(0.05, next.timeIntervalSinceNow)
-            do { try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) } } catch { break }
+        } onGracefulShutdown: { [onCall] in
+            onCall.stopWaiting()
         }
         await BlockingWork.run("bridgekeeper-webhooks-stop") { sender.stop() }
+    }
+
+    /// Prunes when an hour has passed since `pruned`, ticks, and waits until the next tick is
+    /// due; false once the daemon is stopping.
+    private func beat(pruned: inout Date) -> Bool {
+        let now = Date()
+        if now.timeIntervalSince(pruned) >= 3600 {
+            pruned = now
+            do {
+                let counts = try retention.prune(store, now: now)
+                if counts.total > 0 { logger.info("pruned \(counts.total) old rows from the database") }
+            } catch {
+                logger.error("cannot prune the database: \(error)")
+            }
+        }
+        return onCall.waitForDue(until: onCall.tick(at: Date()))
     }
 }

@@ -109,6 +109,7 @@ final class Reloader: Sendable {
         let webhooks = { (settings: DaemonSettings) in settings.configuration.webhooks.map { "\($0.name) \($0.url) \($0.format.rawValue)" } }
         if webhooks(old) != webhooks(new) { lines.append("webhooks") }
         if old.configuration.startupGrace != new.configuration.startupGrace { lines.append("[notify] startup_grace") }
+        if old.configuration.damping != new.configuration.damping { lines.append("[notify] flap_threshold, flap_window, flap_outage") }
         if old.configuration.gateway?.dashboardTokenFile != new.configuration.gateway?.dashboardTokenFile { lines.append("dashboard token") }
         return lines
     }

@@ -4,6 +4,7 @@ import Gateway
 import Policy
 import Config
 import TOML
+import OnCall
 import Testing
 import TestSupport
 
@@ -111,6 +112,20 @@ import TestSupport
             let config = try Configuration.parse("[notify]\nstartup_grace = \"\(text)\"\n", source: "t.toml")
             #expect(config.startupGrace == expected)
         }
+    }
+
+    @Test("[notify] flap_threshold, flap_window and flap_outage set the damping; an outage longer than the window is refused")
+    func damping() throws {
+        #expect(try Configuration.parse("", source: "t.toml").damping == Configuration.Damping())
+        let defaults = NotificationPolicy()
+        #expect(Configuration.Damping() == Configuration.Damping(threshold: defaults.flapThreshold, window: defaults.flapWindow, outage: defaults.flapOutage))
+        let config = try Configuration.parse("[notify]\nflap_threshold = 100\nflap_window = \"2m\"\nflap_outage = \"30s\"\n", source: "t.toml")
+        #expect(config.damping.threshold == 100)
+        #expect(config.damping.window == .seconds(120))
+        #expect(config.damping.outage == .seconds(30))
+        #expect(config.onCallPolicy.flapThreshold == 100 && config.onCallPolicy.flapOutage == .seconds(30))
+        #expect(throws: ConfigurationError.self) { try Configuration.parse("[notify]\nflap_window = \"1m\"\nflap_outage = \"2m\"\n", source: "t.toml") }
+        #expect(throws: ConfigurationError.self) { try Configuration.parse("[notify]\nflap_threshold = 0\n", source: "t.toml") }
     }
 
     /// Each error class, with the line and key the message must name.

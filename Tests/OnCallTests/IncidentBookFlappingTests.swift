@@ -25,7 +25,7 @@ import Testing
         #expect(notices.map { $0.map(\.event) } == [[.opened], [.recovered], [.opened], [.recovered]])
     }
 
-    @Test("K+1 changes within W: one flapping notice, silence after, one settled after W of quiet (settled bad)")
+    @Test("K+1 changes within W: one flapping notice, silence after, one settled once it has been bad for the flap outage (settled bad)")
     func flappingThenSettledBad() {
         var book = IncidentBook()
         let notices = Self.flap(&book, count: 11)
@@ -35,15 +35,16 @@ import Testing
         #expect(notices[5...].flatMap { $0 }.isEmpty)
         #expect(book.openIncidents.map(\.flapping) == [true])
 
-        // The last change was at minute 10 (to down); quiet must last 10 minutes.
+        // The last change was at minute 10 (to down): down for a minute is an outage damping
+        // must not swallow.
         var ticks: [Notice] = []
         var second = 10.0 * 60
-        while second < 20 * 60 {
+        while second < 11 * 60 {
             ticks += book.tick(at: Self.at(second))
-            second += 15
+            second += 5
         }
         #expect(ticks.isEmpty)
-        let settled = book.tick(at: Self.at(20 * 60))
+        let settled = book.tick(at: Self.at(11 * 60))
         #expect(settled.map(\.event) == [.settled])
         #expect(settled.first?.state == "down")
         #expect(settled.first?.previousState == "flapping", "a settled notice without its previous state")

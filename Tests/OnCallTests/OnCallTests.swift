@@ -3,6 +3,9 @@ import Foundation
 import Logging
 import Store
 import OnCall
+import Platform
+import ServiceLifecycle
+import TunnelManager
 import Systemd
 import Testing
 import TestSupport
@@ -128,5 +131,52 @@ struct OnCallTests {
         #expect(receiver.requests.count == 2)
         #expect(Self.json(receiver.requests[1])["event"] as? String == "reminder")
         #expect(second.journal.entries.map { $0["MESSAGE_ID"] } == [JournalEntry.messageID(for: .reminder)])
+    }
+}
+
+/// The service that ticks the book: a page held for a while (a bridge behind a tunnel, held for
+/// the tunnel's detection time) goes out when its hold ends, not at the next minute's tick.
+@Suite("OnCall service")
+struct OnCallServiceTests {
+    @Test("a hold that begins while the ticker sleeps still pages when it ends")
+    func heldPageGoesOutOnTime() async throws {
+        let receiver = try StubHTTPServer(reply: .respond(status: 200, body: "ok", contentType: "text/plain"))
+        let directory = try TemporaryDirectory("oncall-service")
+        let store = try Store(directory: directory.path)
+        var logger = Logger(label: "oncall-service-test")
+        logger.logLevel = .critical
+        let webhooks = OnCallTests.webhooks(receiver.url)
+        let sender = WebhookSender(store: store, webhooks: webhooks, logger: logger)
+        let onCall = try OnCall(
+            store: store, webhooks: webhooks, bridgeTunnels: ["m365": "home"], journal: nil, sender: sender, logger: logger,
+            policy: NotificationPolicy(tunnelDetection: .milliseconds(300), startupGrace: .seconds(2)), startedAt: Date())
+        let group = ServiceGroup(services: [OnCallService(onCall: onCall, sender: sender, store: store, logger: logger)], logger: logger)
+        let running = Task { try await group.run() }
+
+        // A tunnel still down when the startup grace ends pages from the ticker: once that page is
+        // out, the ticker has nothing due and sleeps.
+        onCall.handle(.bridge("m365", from: .unknown, to: .live, tunnel: "home"), at: Date())
+        onCall.handle(.tunnel("home", from: .connecting, to: .down), at: Date())
+        onCall.handle(.tunnel("home", from: .down, to: .up), at: Date())
+        onCall.handle(.tunnel("other", from: .connecting, to: .down), at: Date())
+        try await BlockingWork.run("wait-for-page") {
+            // Generous: the service's task cannot start while the blocking integration suites
+            // running alongside hold the cooperative pool. From here on the ticker and the sender
+            // run on threads of their own, so the next bound (20 s, against the 60 s the ticker
+            // would sleep without a wake-up) measures them alone.
+            try Wait.until("the page at the grace's end", timeout: .seconds(120)) { receiver.requests.count == 1 }
+        }
+        // Now the bridge goes down: held for the tunnel's detection, then paged by the ticker.
+        onCall.handle(.bridge("m365", from: .live, to: .down, reason: "refused", tunnel: "home"), at: Date())
+        try await BlockingWork.run("wait-for-page") {
+            try Wait.until("the held bridge's page", timeout: .seconds(20)) {
+                receiver.requests.contains { OnCallTests.json($0)["subject"] as? String == "m365" }
+            }
+        }
+        let pages = receiver.requests.map { OnCallTests.json($0) }.map { "\($0["event"] ?? "") \($0["subject"] ?? "")" }
+        #expect(pages == ["opened other", "opened m365"])
+
+        await group.triggerGracefulShutdown()
+        try await running.value
     }
 }
