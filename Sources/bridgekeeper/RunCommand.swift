@@ -96,6 +96,11 @@ struct RunCommand: AsyncParsableCommand {
             // A probe that finds the bridge live again closes its circuit at once: the breaker's
             // cool-down would refuse requests for seconds after the bridge answers.
             if change.kind == .bridge, change.to == BridgeState.live.rawValue { routes.probedLive(change.subject) }
+            // A bridge found lost fails what is in flight with it now, instead of a hang until the
+            // read timeout (a dead tunnel's connections go silent, they do not break).
+            if change.kind == .bridge, let lost = Self.lostCodes[change.to] {
+                routes.lost(change.subject, code: lost, reason: change.reason ?? "it is \(change.to)")
+            }
             publishStatus()
         }
         let managed = ManagedBridgeService(bridges: configuration.managedBridges, logger: logger) { bridge, reason in
@@ -153,6 +158,11 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Opens the database in the state directory, creating the directory (mode 0700) if missing.
+    /// The bridge states that fail exchanges in flight, with the code clients see.
+    static let lostCodes = [
+        BridgeState.tunnelDown.rawValue: "tunnel_down", BridgeState.down.rawValue: "bridge_down", BridgeState.exposed.rawValue: "bridge_exposed",
+    ]
+
     private static func openStore(in directory: String) throws -> Store {
         if !FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.createDirectory(

@@ -55,7 +55,7 @@ struct GatewayRouterTests {
     static func withGateway(
         bridges: [FakeBridge], routes: [String], availability: Availability = Availability(), ledger: Ledger = Ledger(),
         models: [GatewayConfiguration.Model]? = nil, health: RouteHealth? = nil, headers: [String: String] = [:], quota: [String: [QuotaBudget]] = [:],
-        store: Store? = nil,
+        store: Store? = nil, live: Bool = false,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let names = ["a", "b"]
@@ -74,7 +74,7 @@ struct GatewayRouterTests {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: GatewayService.clientConfiguration(configuration))
         let (router, _) = service.router(client: client)
         do {
-            try await Application(router: router, logger: logger).test(.router, body)
+            try await Application(router: router, logger: logger).test(live ? .live : .router, body)
         } catch {
             try? await client.shutdown()
             throw error

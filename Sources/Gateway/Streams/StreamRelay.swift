@@ -4,10 +4,14 @@ import NIOCore
 
 /// Relays an upstream stream to the client through a `StreamConversion`, unbuffered: each piece
 /// goes on as soon as the conversion releases it. When the conversion has a keep-alive (an
-/// Anthropic `ping`), it is sent after every `keepAliveInterval` of upstream silence. The ledger
-/// row is written when the stream ends, however it ends.
+/// Anthropic `ping`), it is sent after every `keepAliveInterval` of upstream silence. A bridge found
+/// lost meanwhile ends the stream with an error event. The ledger row is written when the stream
+/// ends, however it ends.
 struct StreamRelay: Sendable {
     let upstream: HTTPClientResponse.Body
+    /// The bridge it comes from, and the exchanges a lost bridge fails.
+    let bridge: String
+    let exchanges: InFlightExchanges
     var conversion: any StreamConversion
     var entry: LedgerEntry
     let inputCharacters: Int
@@ -28,11 +32,7 @@ struct StreamRelay: Sendable {
         var clientGone = false
         do {
             try await send(conversion.begin(), to: &writer)
-            if conversion.keepAlive == nil {
-                try await relayPlain(&writer)
-            } else {
-                try await relayWithKeepAlive(&writer)
-            }
+            try await relay(&writer)
             try await writer.finish(nil)
         } catch {
             clientGone = true
@@ -43,44 +43,32 @@ struct StreamRelay: Sendable {
         recorder.record(entry.record)
     }
 
-    private mutating func relayPlain(_ writer: inout some ResponseBodyWriter) async throws {
-        var pieces = upstream.makeAsyncIterator()
-        while true {
-            let buffer: ByteBuffer?
-            do {
-                buffer = try await pieces.next()
-            } catch {
-                // The upstream broke off (a failed write to the client throws from `send` instead).
-                try await send(conversion.end(failure: UpstreamRouter.describe(error)), to: &writer)
-                return
-            }
-            guard let buffer else { break }
-            try await send(conversion.take(buffer), to: &writer)
-        }
-        try await send(conversion.end(failure: nil), to: &writer)
-    }
-
-    /// Upstream pieces and silence ticks merged into one sequence, so a ping can go out while
-    /// the upstream says nothing.
-    private mutating func relayWithKeepAlive(_ writer: inout some ResponseBodyWriter) async throws {
+    /// Upstream pieces, the upstream's end and, with a keep-alive, silence ticks merged into one
+    /// sequence, so a ping can go out while the upstream says nothing. The upstream is read as an
+    /// exchange with the bridge: a bridge found lost ends it at once, with the reason.
+    private mutating func relay(_ writer: inout some ResponseBodyWriter) async throws {
         let (pieces, continuation) = AsyncStream<RelayPiece>.makeStream()
-        let upstream = upstream
+        let (upstream, exchanges, bridge) = (upstream, exchanges, bridge)
         let reader = Task {
             do {
-                for try await buffer in upstream { continuation.yield(.bytes(buffer)) }
+                try await exchanges.run(on: bridge) {
+                    for try await buffer in upstream { continuation.yield(.bytes(buffer)) }
+                }
                 continuation.yield(.end(failure: nil))
+            } catch let lost as InFlightExchanges.Lost {
+                continuation.yield(.end(failure: lost.reason))
             } catch {
                 continuation.yield(.end(failure: UpstreamRouter.describe(error)))
             }
             continuation.finish()
         }
         let interval = keepAliveInterval
-        let ticker = Task {
-            while (try? await Task.sleep(for: interval / 4)) != nil { continuation.yield(.tick) }
+        let ticker = conversion.keepAlive.map { _ in
+            Task { while (try? await Task.sleep(for: interval / 4)) != nil { continuation.yield(.tick) } }
         }
         defer {
             reader.cancel()
-            ticker.cancel()
+            ticker?.cancel()
         }
         var lastSent = ContinuousClock.now
         for await piece in pieces {

@@ -33,6 +33,20 @@ public final class RouteHealth: Sendable {
         self.now = now
     }
 
+    /// The exchanges in flight, which a lost bridge fails at once.
+    let exchanges = InFlightExchanges()
+
+    /// The bridge was found lost (`code` `tunnel_down` or `bridge_down`): exchanges in flight with it
+    /// fail now — a request not yet answered moves on to its model's next route, a stream ends
+    /// with an error event — rather than hang until the read timeout.
+    public func lost(_ bridge: String, code: String, reason: String) {
+        let count = exchanges.abandon(bridge, code: code, reason: reason)
+        if count > 0 {
+            logger.warning("abandoned \(count) exchange(s) in flight: the bridge is \(code == "tunnel_down" ? "behind a dead tunnel" : "down")",
+                metadata: ["bridge": "\(bridge)", "reason": "\(reason)"])
+        }
+    }
+
     /// Why `model` on `bridge` should not be tried now, or nil: the bridge's breaker, then the
     /// model's breaker, then the model's limit.
     func refusal(bridge: String, model: String) -> UpstreamRouter.Refusal? {

@@ -88,7 +88,12 @@ struct UpstreamRouter: Sendable {
             request.body = .bytes(ByteBuffer(bytes: call.body))
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(request, timeout: Self.maximumExchange)
+                response = try await health.exchanges.run(on: name) { [client, request] in
+                    try await client.execute(request, timeout: Self.maximumExchange)
+                }
+            } catch let lost as InFlightExchanges.Lost {
+                refusals.append(Refusal(bridge: name, code: lost.code, message: lost.reason))
+                continue
             } catch {
                 let reason = "cannot reach it (\(Self.describe(error)))"
                 health.unreachable(name, reason: reason)
