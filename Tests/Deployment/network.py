@@ -1,12 +1,15 @@
 """Hosts on a real network, made of network namespaces: each host a namespace with one veth into a
 Linux bridge (the LAN switch) in a namespace of its own, addresses only inside them. Faults act on
 a host's egress with nftables (this kernel has no sch_netem): all frames dropped (a blackhole, ARP
-included), a share of them dropped (loss), or the link taken down.
+included), a share of them dropped (loss), every packet held for a while (delay: an iptables NFQUEUE
+rule and delay_queue.py), or the link taken down.
 """
 
 import os
 import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 PREFIX = "10.77.0"
@@ -68,8 +71,23 @@ class Host:
         self.nft(f"table netdev fault {{\n chain egress {{\n  type filter hook egress device {self.device} priority 0; policy accept;\n"
                  f"  {rule}\n }}\n}}\n")
 
+    def delay(self, milliseconds, jitter):
+        """Every IP packet this host sends out of its veth waits `milliseconds` ± `jitter`."""
+        self.clear()
+        self.delayer = self.start("delay", sys.executable, str(Path(__file__).parent / "delay_queue.py"), "7",
+                                  str(milliseconds), str(jitter))
+        deadline = time.monotonic() + 10
+        while "delaying queue" not in self.log("delay"):
+            assert time.monotonic() < deadline and self.delayer.poll() is None, self.log("delay")
+            time.sleep(0.05)
+        self.run("iptables", "-A", "OUTPUT", "-o", self.device, "-j", "NFQUEUE", "--queue-num", "7")
+
     def clear(self):
         self.run("nft", "delete", "table", "netdev", "fault", check=False)
+        if getattr(self, "delayer", None):
+            self.run("iptables", "-D", "OUTPUT", "-o", self.device, "-j", "NFQUEUE", "--queue-num", "7", check=False)
+            stop(self.delayer)
+            self.delayer = None
 
     def link(self, up):
         self.run("ip", "link", "set", self.device, "up" if up else "down")
