@@ -1,4 +1,5 @@
 public import OnCall
+import TunnelManager
 
 extension Configuration {
     /// `[[notify.webhooks]]` as on-call sends to them.
@@ -15,11 +16,13 @@ extension Configuration {
     }
 
     /// When on-call is told: the default reminders with `[notify] startup_grace` and `flap_*`, and a bridge behind
-    /// a tunnel held for the slowest such tunnel's detection time (3 × keepalive, at least 2 s as
-    /// libssh2 sends them, plus 2 s for the watcher's and the probe's beat).
+    /// a tunnel held for the slowest such tunnel's detection time (plus 2 s for the watcher's and
+    /// the probe's beat).
     public var onCallPolicy: NotificationPolicy {
         let followed = Set(bridges.compactMap(\.tunnel))
-        let detection = tunnels.filter { followed.contains($0.name) }.map { max($0.keepalive, .seconds(2)) * 3 + .seconds(2) }.max()
+        let detection = tunnels.filter { followed.contains($0.name) }.map {
+            TunnelSpec.detectionTime(mode: TunnelSpec.Mode(rawValue: $0.mode.rawValue)!, keepalive: $0.keepalive) + .seconds(2)
+        }.max()
         return NotificationPolicy(
             flapThreshold: damping.threshold, flapWindow: damping.window, flapOutage: damping.outage, tunnelDetection: detection ?? .zero,
             startupGrace: startupGrace)

@@ -67,6 +67,13 @@ public struct TunnelSpec: Sendable, Equatable {
     public var proxyCommand: String?
     /// The keepalive interval.
     public var keepalive: Duration
+
+    /// How long a dead session of a tunnel in `mode` with `keepalive` takes to be found: three
+    /// keepalives without a byte (at the interval libssh2 really sends them), or for an inbound
+    /// tunnel three unanswered heartbeats.
+    public static func detectionTime(mode: Mode, keepalive: Duration) -> Duration {
+        mode == .inbound ? keepalive * 3 : Liveness(keepalive: Liveness.effectiveKeepalive(keepalive), now: .now).deadline
+    }
     /// Inbound: whose listeners count; a listener on a forward's port owned by anyone else makes
     /// the tunnel `hijacked`.
     public var owner: Owner?

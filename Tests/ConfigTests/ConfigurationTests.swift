@@ -128,6 +128,31 @@ import TestSupport
         #expect(throws: ConfigurationError.self) { try Configuration.parse("[notify]\nflap_threshold = 0\n", source: "t.toml") }
     }
 
+    @Test("a bridge behind a tunnel is held for the tunnel's detection time: 3 keepalives as libssh2 sends them (2 s at least), 3 heartbeats inbound")
+    func tunnelDetection() throws {
+        #expect(try Configuration.parse(Self.valid, source: "t.toml").onCallPolicy.tunnelDetection == .seconds(3 * 90 + 2))
+        let fast = Self.valid.replacingOccurrences(of: "keepalive = \"1m30s\"", with: "keepalive = \"1s\"")
+        #expect(try Configuration.parse(fast, source: "t.toml").onCallPolicy.tunnelDetection == .seconds(3 * 2 + 2))
+        let inbound = """
+            [gateway]
+            listen = "127.0.0.1:4000"
+            [[tunnels]]
+            name = "home"
+            mode = "inbound"
+            user = "tunnel"
+            keepalive = "1s"
+            [[tunnels.forwards]]
+            listen = "127.0.0.1:3353"
+            [[bridges]]
+            name = "codex"
+            url = "http://127.0.0.1:3353"
+            api = "openai"
+            tunnel = "home"
+            """
+        #expect(try Configuration.parse(inbound, source: "t.toml").onCallPolicy.tunnelDetection == .seconds(3 * 1 + 2))
+        #expect(try Configuration.parse("", source: "t.toml").onCallPolicy.tunnelDetection == .zero)
+    }
+
     /// Each error class, with the line and key the message must name.
     @Test(arguments: [
         ("[gateway]\nlisten = \"127.0.0.1:4000\"\nlisten = \"x\"", 3, "", "duplicate key 'listen'"),
