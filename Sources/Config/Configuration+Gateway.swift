@@ -33,7 +33,8 @@ extension Configuration {
                 GatewayConfiguration.Bridge(
                     name: bridge.name, baseURL: bridge.dialURL, api: GatewayConfiguration.API(rawValue: bridge.api.rawValue) ?? .openai,
                     subscription: bridge.subscription, servesResponses: bridge.responses,
-                    headers: try bridge.requestHeaders(environment: environment), quota: bridge.quota)
+                    headers: try bridge.requestHeaders(environment: environment), quota: bridge.quota,
+                    maxConnections: bridge.maxConnections)
             },
             models: models.map { model in
                 GatewayConfiguration.Model(

@@ -144,7 +144,7 @@ private struct ConfigurationReader {
             }
             return lowered
         }
-        let maxConnections = table.integer("max_connections", in: 1...65536).map { Int($0.value) } ?? 1024
+        let maxConnections = table.integer("max_connections", in: 1...65536).map { Int($0.value) } ?? 8192
         return listen.map {
             Configuration.Gateway(
                 listen: $0, dashboardTokenFile: dashboardTokenFile, clientKeysFile: clientKeysFile, pingInterval: pingInterval,
@@ -293,6 +293,7 @@ private struct ConfigurationReader {
             }
             quotaTable.finish()
         }
+        let maxConnections = table.integer("max_connections", in: 1...65536).map { Int($0.value) }
         let probeTable = table.table("probe")
         defer { probeTable?.finish() }
         let probePath = probeTable?.string("path")
@@ -307,7 +308,7 @@ private struct ConfigurationReader {
         return Configuration.Bridge(
             name: name, url: url, api: api, tunnel: tunnel, subscription: subscription, responses: responses?.value ?? false,
             command: command, environment: environment, probe: probe, apiKeyFile: apiKeyFile, headers: headers,
-            quota: quota, line: table.line)
+            quota: quota, maxConnections: maxConnections, line: table.line)
     }
 
     private func readModel(_ table: TOMLReader) -> Configuration.Model? {

@@ -175,6 +175,9 @@ public struct Configuration: Sendable {
         public let headers: [String: String]
         /// Its subscription's budgets (`[bridges.quota]`: `requests`, `tokens`).
         public let quota: [QuotaBudget]
+        /// At most this many gateway requests to it at once (`max_connections`); nil: as many as the
+        /// gateway takes.
+        public let maxConnections: Int?
         /// The line of the `[[bridges]]` header.
         public let line: Int
     }

@@ -23,11 +23,14 @@ public struct GatewayConfiguration: Sendable {
         public var headers: [String: String]
         /// Its subscription's budgets (`[bridges.quota]`).
         public var quota: [QuotaBudget]
+        /// At most this many requests in flight to it at once (`max_connections`); nil: as many as
+        /// the gateway takes. Beyond it a request is refused `bridge_saturated` with `Retry-After`.
+        public var maxConnections: Int?
 
         /// Makes a bridge.
         public init(
             name: String, baseURL: String, api: API, subscription: String? = nil, servesResponses: Bool = false, headers: [String: String] = [:],
-            quota: [QuotaBudget] = []
+            quota: [QuotaBudget] = [], maxConnections: Int? = nil
         ) {
             self.name = name
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -36,6 +39,7 @@ public struct GatewayConfiguration: Sendable {
             self.servesResponses = servesResponses
             self.headers = headers
             self.quota = quota
+            self.maxConnections = maxConnections
         }
     }
 
@@ -119,7 +123,7 @@ public struct GatewayConfiguration: Sendable {
         host: String, port: Int, bridges: [Bridge], models: [Model], maxBodyBytes: Int = 8 << 20,
         connectTimeout: Duration = .seconds(2), readTimeout: Duration = .seconds(300), clientIdleTimeout: Duration = .seconds(60),
         clientKeys: ClientKeys? = nil, pingInterval: Duration = .seconds(10), requestTimeout: Duration = .seconds(30),
-        publicHosts: [String] = [], corsOrigins: [String] = [], maxConnections: Int = 1024, maxHeaderBytes: Int = 32 << 10
+        publicHosts: [String] = [], corsOrigins: [String] = [], maxConnections: Int = 8192, maxHeaderBytes: Int = 32 << 10
     ) {
         self.host = host
         self.port = port

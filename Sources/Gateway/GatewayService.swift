@@ -98,12 +98,15 @@ public struct GatewayService: Service {
         try await client.shutdown()
     }
 
-    /// How the gateway talks to bridges: its timeouts, up to 64 connections per bridge, bodies
-    /// passed on as they come (no decompression), no redirects.
+    /// How the gateway talks to bridges: its timeouts, as many connections per bridge as requests
+    /// in flight (the gateway's `max_connections` and each bridge's own bound those, see
+    /// ``InFlightExchanges``: a pool limit here would make requests queue for a connection and
+    /// then fail as if the bridge were down), bodies passed on as they come (no decompression), no
+    /// redirects.
     static func clientConfiguration(_ configuration: GatewayConfiguration) -> HTTPClient.Configuration {
         var clientConfiguration = HTTPClient.Configuration(
             timeout: .init(connect: GuardedServer.timeAmount(configuration.connectTimeout), read: GuardedServer.timeAmount(configuration.readTimeout)))
-        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 65536
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
         return clientConfiguration

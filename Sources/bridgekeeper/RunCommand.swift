@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import ManagedBridges
 import OnCall
+import Platform
 import Policy
 import ServiceLifecycle
 import Store
@@ -54,6 +55,12 @@ struct RunCommand: AsyncParsableCommand {
         let level = logLevel
         LoggingSystem.bootstrap { _ in DaemonLogHandler(level: level, destination: logDestination) }
         let logger = Logger(label: "bridgekeeper")
+        // Two descriptors per request in flight (the client's, the bridge's), and some to spare.
+        let openFiles = OpenFileLimit.raise()
+        if let gateway = configuration.gateway, openFiles < UInt64(gateway.maxConnections) * 2 + 256 {
+            logger.warning(
+                "the open-file limit (\(openFiles)) holds fewer than the gateway's max_connections (\(gateway.maxConnections)) in flight; raise LimitNOFILE= or ulimit -n, or lower max_connections")
+        }
         let store: Store
         let onCall: OnCall
         let sender: WebhookSender

@@ -173,6 +173,7 @@ import TestSupport
         (gateway + "[[tunnels]]\nname = \"t\"\nmode = \"inbound\"\nidentity_file = \"$HOME/key\"\n[[tunnels.forwards]]\nlisten = \"127.0.0.1:1\"", 7, "tunnels[0].identity_file", "only a leading $CREDENTIALS_DIRECTORY"),
         (gateway + bridge("a") + bridge("a"), 9, "bridges[1].name", "duplicate bridge name 'a' (first defined at line 5)"),
         (gateway + bridge("a") + "tunnel = \"nope\"\n", 8, "bridges[0].tunnel", "names tunnel 'nope', which is not defined"),
+        (gateway + bridge("a") + "max_connections = 0\n", 8, "bridges[0].max_connections", "1"),
         (gateway + bridge("a") + "[[models]]\nid = \"m\"\nroutes = [\"a\", \"b\"]\n", 10, "models[0].routes", "routes to bridge 'b', which is not defined; defined bridges: a"),
         (gateway + bridge("a") + "[[models]]\nid = \"m\"\nroutes = []\n", 10, "models[0].routes", "is empty"),
         (gateway + bridge("a") + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\n[[models]]\nid = \"n\"\naliases = [\"m\"]\nroutes = [\"a\"]\n", 13, "models[1]", "model name 'm' is already used at line 9"),
@@ -209,10 +210,11 @@ import TestSupport
         }
     }
 
-    /// `responses` on an OpenAI bridge, `compress` on a model and `[gateway] ping_interval` are
-    /// read, and reach the gateway's configuration; left out, they are off and 10 s.
+    /// `responses` and `max_connections` on a bridge, `compress` on a model and `[gateway]
+    /// ping_interval` are read, and reach the gateway's configuration; left out, they are off, no
+    /// limit and 10 s.
     @Test func gatewayOptionsAreRead() throws {
-        let text = "[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"250ms\"\n\n" + Self.bridge("a") + "responses = true\n"
+        let text = "[gateway]\nlisten = \"127.0.0.1:4000\"\nping_interval = \"250ms\"\n\n" + Self.bridge("a") + "responses = true\nmax_connections = 500\n"
             + "[[models]]\nid = \"m\"\nroutes = [\"a\"]\ncompress = true\n"
         let config = try Configuration.parse(text, source: "gw.toml")
         #expect(config.gateway?.pingInterval == .milliseconds(250))
@@ -221,6 +223,7 @@ import TestSupport
         let served = try #require(try config.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: [:]))
         #expect(served.pingInterval == .milliseconds(250))
         #expect(served.bridges.map(\.servesResponses) == [true])
+        #expect(served.bridges.map(\.maxConnections) == [500])
         #expect(served.models.map(\.compress) == [true])
 
         let plain = try Configuration.parse(Self.valid, source: "gw.toml")
@@ -230,6 +233,8 @@ import TestSupport
         let defaults = try #require(try plain.gatewayConfiguration(policy: ExposurePolicy(source: "t"), environment: ["CREDENTIALS_DIRECTORY": "/c"]))
         #expect(defaults.pingInterval == .seconds(10))
         #expect(defaults.bridges.map(\.servesResponses) == [false, false])
+        #expect(defaults.bridges.map(\.maxConnections) == [nil, nil])
+        #expect(defaults.maxConnections == 8192)
         #expect(defaults.models.map(\.compress) == [false])
     }
 

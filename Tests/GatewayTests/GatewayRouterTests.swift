@@ -55,7 +55,7 @@ struct GatewayRouterTests {
     static func withGateway(
         bridges: [FakeBridge], routes: [String], availability: Availability = Availability(), ledger: Ledger = Ledger(),
         models: [GatewayConfiguration.Model]? = nil, health: RouteHealth? = nil, headers: [String: String] = [:], quota: [String: [QuotaBudget]] = [:],
-        store: Store? = nil, live: Bool = false,
+        store: Store? = nil, live: Bool = false, maxConnections: [String: Int] = [:],
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let names = ["a", "b"]
@@ -63,7 +63,8 @@ struct GatewayRouterTests {
             host: "127.0.0.1", port: 4000,
             bridges: zip(names, bridges).map { name, bridge in
                 GatewayConfiguration.Bridge(
-                    name: name, baseURL: bridge.url, api: bridge is FakeAnthropicBridge ? .anthropic : .openai, headers: headers, quota: quota[name] ?? [])
+                    name: name, baseURL: bridge.url, api: bridge is FakeAnthropicBridge ? .anthropic : .openai, headers: headers, quota: quota[name] ?? [],
+                    maxConnections: maxConnections[name])
             },
             models: models ?? [GatewayConfiguration.Model(id: "gpt-test", aliases: ["fast"], routes: routes)])
         var logger = Logger(label: "gateway-router-test")

@@ -65,7 +65,7 @@ struct CompletionEndpoint: Sendable {
 
     /// A whole answer: read it, take its usage, and pass it on as it came or translated.
     private func whole(_ answer: UpstreamRouter.Answer, plan: RoutedRequest.Plan, routed: RoutedRequest, entry: inout LedgerEntry) async throws(GatewayError) -> Response {
-        let bytes = try await Self.body(of: answer, exchanges: router.health.exchanges)
+        let bytes = try await Self.body(of: answer)
         var output = bytes
         var completion: Completion?
         if plan.translated {
@@ -95,7 +95,7 @@ struct CompletionEndpoint: Sendable {
     private func streamOfWhole(
         _ answer: UpstreamRouter.Answer, plan: RoutedRequest.Plan, routed: RoutedRequest, entry: inout LedgerEntry
     ) async throws(GatewayError) -> Response {
-        let bytes = try await Self.body(of: answer, exchanges: router.health.exchanges)
+        let bytes = try await Self.body(of: answer)
         let contentType = answer.response.headers.first(name: "content-type").map { UntrustedText.clean($0, limit: 80) } ?? "no content type"
         let did = "bridge \(answer.bridge.name) answered a stream request with a whole answer (\(contentType)), not an event stream"
         guard let json = try? JSONParser.parse(bytes), Self.isCompletion(json, in: plan.upstream), let completion = plan.upstream.completion(in: json) else {
@@ -124,10 +124,10 @@ struct CompletionEndpoint: Sendable {
     }
 
     /// The whole body of an answer, or 502 saying the bridge broke it off.
-    private static func body(of answer: UpstreamRouter.Answer, exchanges: InFlightExchanges) async throws(GatewayError) -> [UInt8] {
+    private static func body(of answer: UpstreamRouter.Answer) async throws(GatewayError) -> [UInt8] {
         do {
             let body = answer.response.body
-            return try await exchanges.run(on: answer.bridge.name) { Array(try await body.collect(upTo: 64 << 20).readableBytesView) }
+            return try await answer.exchange.run { Array(try await body.collect(upTo: 64 << 20).readableBytesView) }
         } catch let lost as InFlightExchanges.Lost {
             throw GatewayError(
                 .serviceUnavailable, code: lost.code, type: "api_error", "bridge \(answer.bridge.name) was lost while answering: \(lost.reason)")
@@ -150,7 +150,7 @@ struct CompletionEndpoint: Sendable {
                 EventPassThrough(reader: plan.upstream.reader, dialect: plan.upstream, bridge: bridge)
             }
         return StreamRelay(
-            upstream: answer.response.body, bridge: bridge, exchanges: router.health.exchanges, conversion: conversion, entry: entry, inputCharacters: routed.client.original.count,
+            upstream: answer.response.body, exchange: answer.exchange, conversion: conversion, entry: entry, inputCharacters: routed.client.original.count,
             recorder: recorder, keepAliveInterval: pingInterval
         ).response()
     }

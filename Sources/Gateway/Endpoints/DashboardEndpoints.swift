@@ -42,7 +42,7 @@ struct DashboardEndpoints: Sendable {
             try check(request)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(states: source, conditions: routes.conditions(), now: routes.now()))))
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(states: source, conditions: routes.conditions(), exchanges: routes.exchanges.counts(), now: routes.now()))))
         }
     }
 

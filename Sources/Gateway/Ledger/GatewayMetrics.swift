@@ -44,9 +44,12 @@ final class GatewayMetrics: Sendable {
     }
 
     /// The exposition text, with the states of `source`'s bridges and tunnels (one series per
-    /// subject, its current state as a label, value 1), and the routes' open circuits and limits
-    /// (one series each, the seconds left as value).
-    func exposition(states source: any DashboardSource, conditions: [RouteCondition], now: Date = Date()) -> [UInt8] {
+    /// subject, its current state as a label, value 1), the routes' open circuits and limits
+    /// (one series each, the seconds left as value), and each bridge's requests in flight and
+    /// those refused at its `max_connections`.
+    func exposition(
+        states source: any DashboardSource, conditions: [RouteCondition], exchanges: [InFlightExchanges.Count] = [], now: Date = Date()
+    ) -> [UInt8] {
         var text = registry.emitToString()
         text += "# HELP bridgekeeper_bridge_state The bridge's current state\n# TYPE bridgekeeper_bridge_state gauge\n"
         for bridge in source.bridges() {
@@ -62,6 +65,11 @@ final class GatewayMetrics: Sendable {
             let labels = "bridge=\"\(Self.escape(condition.bridge))\",model=\"\(Self.escape(condition.model ?? ""))\",condition=\"\(condition.kind.rawValue)\""
             text += "bridgekeeper_route_condition{\(labels)} \(max(0, Int(condition.until.timeIntervalSince(now).rounded(.up))))\n"
         }
+        text += "# HELP bridgekeeper_bridge_in_flight Requests to the bridge in flight now\n# TYPE bridgekeeper_bridge_in_flight gauge\n"
+        for count in exchanges { text += "bridgekeeper_bridge_in_flight{bridge=\"\(Self.escape(count.bridge))\"} \(count.open)\n" }
+        text += "# HELP bridgekeeper_bridge_saturated_total Requests refused because the bridge had max_connections in flight\n"
+        text += "# TYPE bridgekeeper_bridge_saturated_total counter\n"
+        for count in exchanges { text += "bridgekeeper_bridge_saturated_total{bridge=\"\(Self.escape(count.bridge))\"} \(count.saturated)\n" }
         return Array(text.utf8)
     }
 

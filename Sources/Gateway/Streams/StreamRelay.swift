@@ -9,9 +9,9 @@ import NIOCore
 /// ends, however it ends.
 struct StreamRelay: Sendable {
     let upstream: HTTPClientResponse.Body
-    /// The bridge it comes from, and the exchanges a lost bridge fails.
-    let bridge: String
-    let exchanges: InFlightExchanges
+    /// The exchange with the bridge it comes from: a lost bridge fails it; it counts against the
+    /// bridge's `max_connections` until the relay ends.
+    let exchange: UpstreamExchange
     var conversion: any StreamConversion
     var entry: LedgerEntry
     let inputCharacters: Int
@@ -48,10 +48,10 @@ struct StreamRelay: Sendable {
     /// exchange with the bridge: a bridge found lost ends it at once, with the reason.
     private mutating func relay(_ writer: inout some ResponseBodyWriter) async throws {
         let (pieces, continuation) = AsyncStream<RelayPiece>.makeStream()
-        let (upstream, exchanges, bridge) = (upstream, exchanges, bridge)
+        let (upstream, exchange) = (upstream, exchange)
         let reader = Task {
             do {
-                try await exchanges.run(on: bridge) {
+                try await exchange.run {
                     for try await buffer in upstream { continuation.yield(.bytes(buffer)) }
                 }
                 continuation.yield(.end(failure: nil))

@@ -39,6 +39,9 @@ struct UpstreamRouter: Sendable {
     struct Answer {
         let bridge: GatewayConfiguration.Bridge
         let response: HTTPClientResponse
+        /// The exchange it is part of: it counts against the bridge's `max_connections` until the
+        /// answer has been read and dropped.
+        let exchange: UpstreamExchange
         var said: String?
     }
 
@@ -86,9 +89,16 @@ struct UpstreamRouter: Sendable {
             for (header, value) in bridge.headers.sorted(by: { $0.key < $1.key }) { request.headers.add(name: header, value: value) }
             for (header, value) in call.headers { request.headers.replaceOrAdd(name: header, value: value) }
             request.body = .bytes(ByteBuffer(bytes: call.body))
+            let exchange: UpstreamExchange
+            do {
+                exchange = try health.exchanges.open(name, limit: bridge.maxConnections)
+            } catch {
+                refusals.append(Refusal(bridge: name, code: "bridge_saturated", message: "it has \(error.limit) requests in flight, its max_connections"))
+                continue
+            }
             let response: HTTPClientResponse
             do {
-                response = try await health.exchanges.run(on: name) { [client, request] in
+                response = try await exchange.run { [client, request] in
                     try await client.execute(request, timeout: Self.maximumExchange)
                 }
             } catch let lost as InFlightExchanges.Lost {
@@ -103,7 +113,7 @@ struct UpstreamRouter: Sendable {
             let status = Int(response.status.code)
             guard status >= 400 else {
                 health.succeeded(name, model: purpose == .completion ? model : nil)
-                return (Answer(bridge: bridge, response: response), plan)
+                return (Answer(bridge: bridge, response: response, exchange: exchange), plan)
             }
             let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Data($0.readableBytesView) } ?? Data()
             let said = Self.message(in: body)
@@ -112,7 +122,7 @@ struct UpstreamRouter: Sendable {
             switch UpstreamVerdict.classify(status: status, headers: response.headers.map { ($0.name, $0.value) }, body: String(decoding: body, as: UTF8.self), model: model, now: now) {
             case .refused:
                 health.succeeded(name, model: nil)
-                return (Answer(bridge: bridge, response: response, said: said), plan)
+                return (Answer(bridge: bridge, response: response, exchange: exchange, said: said), plan)
             case .authRequired:
                 refusals.append(Refusal(
                     bridge: name, code: "bridge_auth_required",
@@ -147,19 +157,22 @@ struct UpstreamRouter: Sendable {
                 "no bridge can serve '\(model)' now; the earliest limit resets at \(RouteHealth.time(reset)): " + reasons,
                 retryAfter: max(1, Int(reset.timeIntervalSince(now).rounded(.up))))
         }
-        // Waiting does not sign anyone in: SDKs that retry 5xx by themselves are told not to.
+        // Waiting does not sign anyone in: SDKs that retry 5xx by themselves are told not to. A
+        // bridge at its max_connections takes the next request as soon as one ends.
         let waitingHelps = !refusals.allSatisfy { ["bridge_auth_required", "bridge_unsupported"].contains($0.code) }
+        let saturated = refusals.contains { $0.code == "bridge_saturated" }
         return GatewayError(
             .serviceUnavailable, code: refusals.first?.code ?? "bridge_down", type: "api_error",
             "no bridge can serve '\(model)' now: " + (reasons.isEmpty ? "it has no routes" : reasons),
-            shouldRetry: refusals.isEmpty || !waitingHelps ? false : nil)
+            retryAfter: saturated ? 1 : nil, shouldRetry: refusals.isEmpty || !waitingHelps ? false : nil)
     }
 
     /// A short description of a client error: never the URL.
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             switch error {
-            case .connectTimeout: return "connect timed out"
+            // Below the pool's limit, waiting for a connection is waiting for its connect.
+            case .connectTimeout, .getConnectionFromPoolTimeout: return "connect timed out"
             case .readTimeout, .deadlineExceeded: return "no answer in time"
             case .remoteConnectionClosed: return "closed the connection"
             default: break
