@@ -29,12 +29,14 @@ public enum GuardedServer {
     public static func http1(_ limits: Limits, refused: @escaping @Sendable (RequestRefusal) -> Void = { _ in }) -> HTTPServerBuilder {
         let connections = ConnectionGuard.Limits(
             requestTimeout: timeAmount(limits.requestTimeout), maxConnections: limits.maxConnections, refused: refused)
-        return .http1(
-            configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(limits: connections)],
-                idleTimeout: timeAmount(limits.idleTimeout),
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200)))
+        let configuration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: connections)],
+            idleTimeout: timeAmount(limits.idleTimeout),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes, maxHeaderFieldCount: 200))
+        return HTTPServerBuilder { responder in
+            EventLoopAffineChannel(base: HTTP1Channel(responder: responder, configuration: configuration))
+        }
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {

@@ -49,7 +49,9 @@ struct StreamRelay: Sendable {
     private mutating func relay(_ writer: inout some ResponseBodyWriter) async throws {
         let (pieces, continuation) = AsyncStream<RelayPiece>.makeStream()
         let (upstream, exchange) = (upstream, exchange)
-        let reader = Task {
+        // Both on the connection's event loop, where the relay runs.
+        let loop = EventLoopExecutor.current
+        let reader = Task(executorPreference: loop) {
             do {
                 try await exchange.run {
                     for try await buffer in upstream { continuation.yield(.bytes(buffer)) }
@@ -64,7 +66,7 @@ struct StreamRelay: Sendable {
         }
         let interval = keepAliveInterval
         let ticker = conversion.keepAlive.map { _ in
-            Task { while (try? await Task.sleep(for: interval / 4)) != nil { continuation.yield(.tick) } }
+            Task(executorPreference: loop) { while (try? await Task.sleep(for: interval / 4)) != nil { continuation.yield(.tick) } }
         }
         defer {
             reader.cancel()

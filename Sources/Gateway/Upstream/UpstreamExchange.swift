@@ -17,7 +17,8 @@ final class UpstreamExchange: Sendable {
     /// cancellation on.
     func run<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let lost = Mutex<InFlightExchanges.Lost?>(nil)
-        let task = Task { try await operation() }
+        // On the caller's event loop, where the caller runs (an unstructured task does not inherit that).
+        let task = Task(executorPreference: EventLoopExecutor.current) { try await operation() }
         let id = exchanges.watch(bridge) { loss in
             lost.withLock { $0 = loss }
             task.cancel()
