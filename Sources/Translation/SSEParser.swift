@@ -12,6 +12,14 @@ public struct SSEParser: Sendable {
 
     /// The events completed by `bytes`.
     public mutating func feed(_ bytes: some Sequence<UInt8>) -> [SSEEvent] {
+        // Called from other modules, this generic is not specialised: a byte at a time through
+        // its iterator's witness table cost a tenth of the gateway's CPU per relayed stream.
+        // Contiguous bytes (arrays, buffers' views) take the concrete loop.
+        if let events = bytes.withContiguousStorageIfAvailable({ feed(contiguous: $0) }) { return events }
+        return Array(bytes).withUnsafeBufferPointer { feed(contiguous: $0) }
+    }
+
+    private mutating func feed(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [SSEEvent] {
         var events: [SSEEvent] = []
         for byte in bytes {
             if afterCR {
