@@ -133,9 +133,10 @@ def report(args):
             lines.append(f"| {key} | {info[key]} |")
     lines.append("")
     lines.append("Medians over the rounds; \"added\" is the peer's figure minus direct's in the same round "
-                 "(direct's own figures are absolute).")
+                 "(direct's own figures are absolute; direct's CPU and RSS are the upstream's). CPU is the proxy's "
+                 "over the whole run; peak RSS is VmHWM summed over its processes, reset before each run.")
     lines.append("")
-    lines.append("| C | peer | completed | errors | chunk delay p50 / p99 / max (ms) | first chunk p50 / p99 (ms) | CPU (s) | peak RSS (MiB) |")
+    lines.append("| C | peer | completed | errors | chunk delay p50 / p99 / max (ms) | first chunk p50 / p99 (ms) | CPU (s) | peak RSS, round 1 (MiB) |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for size in sizes:
         for peer in peers:
@@ -153,7 +154,9 @@ def report(args):
             delay = " / ".join(f"{median([added(r, 'chunk_delay', q) for r in rows]):.2f}" for q in ("p50_ms", "p99_ms", "max_ms"))
             first = " / ".join(f"{median([added(r, 'first_chunk', q) for r in rows]):.2f}" for q in ("p50_ms", "p99_ms"))
             cpu = median([r["cpu_s"] for r in rows])
-            peak = median([r["peak_kib"] for r in rows]) / 1024
+            # Freed memory is not always given back, so a later round's "peak" can be what the
+            # largest size left resident: the first round's, sizes ascending, is the size's own.
+            peak = min(rows, key=lambda r: r["round"])["peak_kib"] / 1024
             name = peer if peer == "direct" else f"{peer} (added)"
             lines.append(f"| {size} | {name} | {completed:g}/{size} | {error_text} | {delay} | {first} | {cpu:.1f} | {peak:.0f} |")
     print("\n".join(lines))
