@@ -11,6 +11,15 @@ struct RateLimitResetTests {
         RateLimitReset.until(headers: headers, body: body, now: now).map { $0.timeIntervalSince(now) }
     }
 
+    @Test("an HTTP date is read by hand: RFC 9110's example, a leap day, and malformed ones refused")
+    func httpDates() {
+        #expect(RateLimitReset.httpDate("Sun, 06 Nov 1994 08:49:37 GMT") == Date(timeIntervalSince1970: 784_111_777))
+        #expect(RateLimitReset.httpDate(" Tue, 29 Feb 2028 23:59:59 GMT ") == Date(timeIntervalSince1970: 1_835_481_599))
+        for bad in ["Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nox 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "", "30"] {
+            #expect(RateLimitReset.httpDate(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test("each header style bridges use: Retry-After (seconds, HTTP date), retry-after-ms, x-ratelimit-reset-*, anthropic-ratelimit-*-reset")
     func headerStyles() {
         #expect(reset([("Retry-After", "30")]) == 30)
