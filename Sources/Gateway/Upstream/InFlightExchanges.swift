@@ -39,11 +39,13 @@ final class InFlightExchanges: Sendable {
     /// counts until the returned ``UpstreamExchange`` is released.
     func open(_ bridge: String, limit: Int?) throws(Saturated) -> UpstreamExchange {
         let admitted = state.withLock { state in
-            if let limit, state.bridges[bridge, default: Bridge()].open >= limit {
-                state.bridges[bridge]!.saturated += 1
+            var entry = state.bridges[bridge] ?? Bridge()
+            defer { state.bridges[bridge] = entry }
+            if let limit, entry.open >= limit {
+                entry.saturated += 1
                 return false
             }
-            state.bridges[bridge, default: Bridge()].open += 1
+            entry.open += 1
             return true
         }
         guard admitted else { throw Saturated(limit: limit ?? 0) }
