@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 public import Logging
@@ -9,7 +8,7 @@ public import ServiceLifecycle
 public import Store
 
 /// The gateway: a Hummingbird server on the policy-checked address, sending requests to bridges
-/// through a pooled AsyncHTTPClient. `run()` returns on graceful shutdown after requests in flight
+/// through its ``BridgeClient``. `run()` returns on graceful shutdown after requests in flight
 /// are answered (Hummingbird drains its connections), then closes the client. ``apply(_:)`` swaps
 /// in a reloaded configuration's models, bridges and client keys for the requests that follow.
 public struct GatewayService: Service {
@@ -75,7 +74,7 @@ public struct GatewayService: Service {
     }
 
     public func run() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.clientConfiguration(configuration))
+        let client = BridgeClient(configuration: Self.clientConfiguration(configuration))
         let (router, refusals) = router(client: client)
         let onListening = onListening
         let limits = GuardedServer.Limits(
@@ -91,30 +90,24 @@ public struct GatewayService: Service {
             try await application.run()
         } catch {
             await closeLedger()
-            try? await client.shutdown()
+            await client.shutdown()
             throw error
         }
         await closeLedger()
-        try await client.shutdown()
+        await client.shutdown()
     }
 
-    /// How the gateway talks to bridges: its timeouts, as many connections per bridge as requests
-    /// in flight (the gateway's `max_connections` and each bridge's own bound those, see
-    /// ``InFlightExchanges``: a pool limit here would make requests queue for a connection and
-    /// then fail as if the bridge were down), bodies passed on as they come (no decompression), no
-    /// redirects.
-    static func clientConfiguration(_ configuration: GatewayConfiguration) -> HTTPClient.Configuration {
-        var clientConfiguration = HTTPClient.Configuration(
-            timeout: .init(connect: GuardedServer.timeAmount(configuration.connectTimeout), read: GuardedServer.timeAmount(configuration.readTimeout)))
-        clientConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 65536
-        clientConfiguration.decompression = .disabled
-        clientConfiguration.redirectConfiguration = .disallow
-        return clientConfiguration
+    /// How the gateway talks to bridges: its timeouts. There is no pool limit (the gateway's
+    /// `max_connections` and each bridge's own bound the calls, see ``InFlightExchanges``): a call
+    /// waiting for a pooled connection would fail as if the bridge were down.
+    static func clientConfiguration(_ configuration: GatewayConfiguration) -> BridgeClient.Configuration {
+        BridgeClient.Configuration(
+            connectTimeout: GuardedServer.timeAmount(configuration.connectTimeout), readTimeout: GuardedServer.timeAmount(configuration.readTimeout))
     }
 
     /// The gateway's middleware and routes, sending to bridges through `client`: what `run()`
     /// serves behind its connection guards, and what the tests drive in-process.
-    func router(client: HTTPClient) -> (router: Router<GatewayRequestContext>, refusals: RefusalCounter) {
+    func router(client: BridgeClient) -> (router: Router<GatewayRequestContext>, refusals: RefusalCounter) {
         let quotas = QuotaBook(store: dashboard.store)
         let upstream = UpstreamRouter(availability: availability, health: health, quotas: quotas, client: client)
         let metrics = GatewayMetrics()

@@ -72,15 +72,15 @@ struct GatewayRouterTests {
         let service = GatewayService(
             configuration: configuration, availability: availability, health: health, ledger: ledger,
             dashboard: .init(token: DashboardToken(token), store: store, source: Source()), logger: logger)
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: GatewayService.clientConfiguration(configuration))
+        let client = BridgeClient(configuration: GatewayService.clientConfiguration(configuration))
         let (router, _) = service.router(client: client)
         do {
             try await Application(router: router, logger: logger).test(live ? .live : .router, body)
         } catch {
-            try? await client.shutdown()
+            await client.shutdown()
             throw error
         }
-        try await client.shutdown()
+        await client.shutdown()
     }
 
     static func chat(_ model: String, _ text: String = "hi") -> ByteBuffer {

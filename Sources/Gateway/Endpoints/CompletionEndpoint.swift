@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -126,8 +125,7 @@ struct CompletionEndpoint: Sendable {
     /// The whole body of an answer, or 502 saying the bridge broke it off.
     private static func body(of answer: UpstreamRouter.Answer) async throws(GatewayError) -> [UInt8] {
         do {
-            let body = answer.response.body
-            return try await answer.exchange.run { Array(try await body.collect(upTo: 64 << 20).readableBytesView) }
+            return Array(try await answer.response.body.collect(upTo: 64 << 20).readableBytesView)
         } catch let lost as InFlightExchanges.Lost {
             throw GatewayError(
                 .serviceUnavailable, code: lost.code, type: "api_error", "bridge \(answer.bridge.name) was lost while answering: \(lost.reason)")

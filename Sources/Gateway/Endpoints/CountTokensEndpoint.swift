@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import NIOHTTP1
 import NIOCore

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Hummingbird
 import NIOCore
 
@@ -8,9 +7,9 @@ import NIOCore
 /// lost meanwhile ends the stream with an error event. The ledger row is written when the stream
 /// ends, however it ends.
 struct StreamRelay: Sendable {
-    let upstream: HTTPClientResponse.Body
-    /// The exchange with the bridge it comes from: a lost bridge fails it; it counts against the
-    /// bridge's `max_connections` until the relay ends.
+    let upstream: BridgeResponseBody
+    /// The exchange with the bridge it comes from: a lost bridge ends the body with the reason; it
+    /// counts against the bridge's `max_connections` until the relay ends.
     let exchange: UpstreamExchange
     var conversion: any StreamConversion
     var entry: LedgerEntry
@@ -43,48 +42,32 @@ struct StreamRelay: Sendable {
         recorder.record(entry.record)
     }
 
-    /// Upstream pieces, the upstream's end and, with a keep-alive, silence ticks merged into one
-    /// sequence, so a ping can go out while the upstream says nothing. The upstream is read as an
-    /// exchange with the bridge: a bridge found lost ends it at once, with the reason.
+    /// Upstream pieces to the client as they come; with a keep-alive, a ping whenever nothing went
+    /// to the client for `keepAliveInterval`. A bridge found lost ends the body at once, with the
+    /// reason.
     private mutating func relay(_ writer: inout some ResponseBodyWriter) async throws {
-        let (pieces, continuation) = AsyncStream<RelayPiece>.makeStream()
-        let (upstream, exchange) = (upstream, exchange)
-        // Both on the connection's event loop, where the relay runs.
-        let loop = EventLoopExecutor.current
-        let reader = Task(executorPreference: loop) {
+        var pieces = upstream.makeAsyncIterator()
+        var lastSent = NIODeadline.now()
+        let interval = GuardedServer.timeAmount(keepAliveInterval)
+        while true {
+            let piece: BridgeResponseBody.Piece
             do {
-                try await exchange.run {
-                    for try await buffer in upstream { continuation.yield(.bytes(buffer)) }
-                }
-                continuation.yield(.end(failure: nil))
+                piece = conversion.keepAlive == nil ? try await pieces.next().map { .bytes($0) } ?? .end : try await pieces.next(silenceAfter: lastSent + interval)
             } catch let lost as InFlightExchanges.Lost {
-                continuation.yield(.end(failure: lost.reason))
+                return try await send(conversion.end(failure: lost.reason), to: &writer)
             } catch {
-                continuation.yield(.end(failure: UpstreamRouter.describe(error)))
+                return try await send(conversion.end(failure: UpstreamRouter.describe(error)), to: &writer)
             }
-            continuation.finish()
-        }
-        let interval = keepAliveInterval
-        let ticker = conversion.keepAlive.map { _ in
-            Task(executorPreference: loop) { while (try? await Task.sleep(for: interval / 4)) != nil { continuation.yield(.tick) } }
-        }
-        defer {
-            reader.cancel()
-            ticker?.cancel()
-        }
-        var lastSent = ContinuousClock.now
-        for await piece in pieces {
             switch piece {
             case .bytes(let buffer):
                 let bytes = conversion.take(buffer)
-                if !bytes.isEmpty { lastSent = .now }
+                if !bytes.isEmpty { lastSent = .now() }
                 try await send(bytes, to: &writer)
-            case .end(let failure):
-                try await send(conversion.end(failure: failure), to: &writer)
-                return
-            case .tick:
-                if let ping = conversion.keepAlive, lastSent.duration(to: .now) >= interval {
-                    lastSent = .now
+            case .end:
+                return try await send(conversion.end(failure: nil), to: &writer)
+            case .silence:
+                if let ping = conversion.keepAlive {
+                    lastSent = .now()
                     try await writer.write(ByteBuffer(bytes: ping))
                 }
             }
@@ -96,11 +79,4 @@ struct StreamRelay: Sendable {
         entry.markFirstByte()
         try await writer.write(ByteBuffer(bytes: bytes))
     }
-}
-
-/// What the keep-alive relay waits for: upstream bytes, the upstream's end, or a silence tick.
-private enum RelayPiece: Sendable {
-    case bytes(ByteBuffer)
-    case end(failure: String?)
-    case tick
 }

@@ -1,9 +1,9 @@
-import AsyncHTTPClient
 import Foundation
-import Policy
 import HTTPTypes
 import NIOCore
 import NIOHTTP1
+import Policy
+import Translation
 
 /// Sends a request to the first usable bridge of a model's routes, moving on to the next when a
 /// bridge is not usable (tunnel, probe, a limit, a circuit breaker) or fails before answering
@@ -15,10 +15,7 @@ struct UpstreamRouter: Sendable {
     let availability: any AvailabilitySource
     let health: RouteHealth
     let quotas: QuotaBook
-    let client: HTTPClient
-    /// The longest a whole exchange may take (a long stream included); silence is limited by the
-    /// client's read timeout, between bytes.
-    static let maximumExchange: TimeAmount = .hours(1)
+    let client: BridgeClient
 
     /// What a call is for: a completion, whose failures and limits count against the route, or an
     /// auxiliary call (`count_tokens`), where only an unreachable bridge counts.
@@ -38,7 +35,7 @@ struct UpstreamRouter: Sendable {
     /// client's own mistake (400, 404, 422 …), read already, with the bridge's words in `said`.
     struct Answer {
         let bridge: GatewayConfiguration.Bridge
-        let response: HTTPClientResponse
+        let response: BridgeResponse
         /// The exchange it is part of: it counts against the bridge's `max_connections` until the
         /// answer has been read and dropped.
         let exchange: UpstreamExchange
@@ -82,13 +79,10 @@ struct UpstreamRouter: Sendable {
                 refusals.append(Refusal(bridge: name, code: "bridge_unsupported", message: "its API (\(bridge.api.rawValue)) cannot serve this request"))
                 continue
             }
-            var request = HTTPClientRequest(url: bridge.baseURL + call.path)
-            request.method = .POST
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Accept", value: "application/json, text/event-stream")
-            for (header, value) in bridge.headers.sorted(by: { $0.key < $1.key }) { request.headers.add(name: header, value: value) }
-            for (header, value) in call.headers { request.headers.replaceOrAdd(name: header, value: value) }
-            request.body = .bytes(ByteBuffer(bytes: call.body))
+            var headers: HTTPHeaders = ["Content-Type": "application/json", "Accept": "application/json, text/event-stream"]
+            for (header, value) in bridge.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: header, value: value) }
+            for (header, value) in call.headers { headers.replaceOrAdd(name: header, value: value) }
+            let request = BridgeClient.Request(baseURL: bridge.baseURL, path: call.path, headers: headers, body: ByteBuffer(bytes: call.body))
             let exchange: UpstreamExchange
             do {
                 exchange = try health.exchanges.open(name, limit: bridge.maxConnections)
@@ -96,11 +90,11 @@ struct UpstreamRouter: Sendable {
                 refusals.append(Refusal(bridge: name, code: "bridge_saturated", message: "it has \(error.limit) requests in flight, its max_connections"))
                 continue
             }
-            let response: HTTPClientResponse
+            let response: BridgeResponse
             do {
-                response = try await exchange.run { [client, request] in
-                    try await client.execute(request, timeout: Self.maximumExchange)
-                }
+                let sent = try client.start(request)
+                exchange.follow(sent)
+                response = try await sent.response()
             } catch let lost as InFlightExchanges.Lost {
                 refusals.append(Refusal(bridge: name, code: lost.code, message: lost.reason))
                 continue
@@ -115,7 +109,7 @@ struct UpstreamRouter: Sendable {
                 health.succeeded(name, model: purpose == .completion ? model : nil)
                 return (Answer(bridge: bridge, response: response, exchange: exchange), plan)
             }
-            let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Data($0.readableBytesView) } ?? Data()
+            let body = (try? await response.body.collect(upTo: 64 * 1024)).map { Array($0.readableBytesView) } ?? []
             let said = Self.message(in: body)
             let answered = "answered \(status)" + (said.map { ": \($0)" } ?? "")
             let now = health.now()
@@ -169,27 +163,16 @@ struct UpstreamRouter: Sendable {
 
     /// A short description of a client error: never the URL.
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            // Below the pool's limit, waiting for a connection is waiting for its connect.
-            case .connectTimeout, .getConnectionFromPoolTimeout: return "connect timed out"
-            case .readTimeout, .deadlineExceeded: return "no answer in time"
-            case .remoteConnectionClosed: return "closed the connection"
-            default: break
-            }
-        }
-        let text = "\(error)"
-        if text.contains("refused") { return "connection refused" }
-        return String(text.prefix(160))
+        if let error = error as? BridgeClientError { return error.description }
+        return String("\(error)".prefix(160))
     }
 
     /// The bridge's own message in an error body, as ``UntrustedText`` (one line, 300 at most).
-    static func message(in bytes: Data) -> String? {
+    static func message(in bytes: [UInt8]) -> String? {
         let said: String?
-        if let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] {
-            let nested = object["error"] as? [String: Any]
-            let candidates: [Any?] = [nested?["message"], object["message"], object["hint"], object["detail"], object["error"]]
-            said = candidates.lazy.compactMap { $0 as? String }.first { !$0.isEmpty }
+        if let json = try? JSONParser.parse(bytes), json.object != nil {
+            let candidates = [json["error"]?["message"], json["message"], json["hint"], json["detail"], json["error"]]
+            said = candidates.lazy.compactMap { $0?.string }.first { !$0.isEmpty }
         } else {
             let text = String(decoding: bytes, as: UTF8.self)
             said = text.contains("<") ? nil : text

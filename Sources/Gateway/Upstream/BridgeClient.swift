@@ -1,0 +1,157 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Policy
+import Synchronization
+
+/// The gateway's HTTP/1.1 client for bridges, on the event loops its server runs on. A call is made
+/// on the event loop of the task that makes it (the client's connection's, ``EventLoopExecutor``),
+/// on a keep-alive connection parked on that same loop, so a request, its exchange with the bridge
+/// and every relayed chunk stay on one thread. There are as many connections per bridge as calls
+/// in flight: no pool limit makes a call wait (``InFlightExchanges`` bounds them, and says so).
+/// Bodies pass as they come (no decompression); a redirect is an answer like any other.
+final class BridgeClient: Sendable {
+    /// Its timeouts.
+    struct Configuration: Sendable {
+        /// To set up a connection (and its TLS).
+        var connectTimeout: TimeAmount
+        /// Silence allowed while waiting for an answer and between its bytes.
+        var readTimeout: TimeAmount
+        /// The longest a whole exchange may take (a long stream included).
+        var maximumExchange: TimeAmount = .hours(1)
+        /// A parked connection unused this long is closed.
+        var idleTimeout: TimeAmount = .seconds(60)
+    }
+
+    /// A `POST` of a JSON body to a bridge.
+    struct Request: Sendable {
+        /// The bridge's base URL (`http://127.0.0.1:3353`, perhaps with a path prefix).
+        var baseURL: String
+        /// The path below it (`/v1/chat/completions`).
+        var path: String
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+    }
+
+    /// A base URL as the client dials it.
+    struct Target: Sendable {
+        var key: BridgeConnectionPool.Key
+        /// The URL's path, prefixed to every request's (`""` for none).
+        var pathPrefix: String
+    }
+
+    let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let pools = Mutex<[ObjectIdentifier: NIOLoopBound<BridgeConnectionPool>]>([:])
+    private let targets = Mutex<[String: Target]>([:])
+    private let tls: NIOSSLContext?
+
+    init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.group = group
+        // The system's trust roots, full verification: a bridge over https proves who it is.
+        tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
+    /// Starts `request` on the caller's event loop (another of the group's when the caller is on
+    /// none); ``BridgeCall/response()`` waits for the answer.
+    func start(_ request: Request) throws(BridgeClientError) -> BridgeCall {
+        let target = try target(of: request.baseURL)
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        let call = BridgeCall(request: request, target: target, loop: loop, client: self)
+        if loop.inEventLoop {
+            dispatch(call, reuse: true)
+        } else {
+            loop.execute { self.dispatch(call, reuse: true) }
+        }
+        return call
+    }
+
+    /// Closes every parked connection; calls in flight go on until they end.
+    func shutdown() async {
+        let pools = pools.withLock { Array($0.values) }
+        for pool in pools {
+            try? await pool.eventLoop.submit { pool.value.closeAll() }.get()
+        }
+    }
+
+    /// Sends `call` on a parked connection (with `reuse`) or a new one. On the call's loop.
+    func dispatch(_ call: BridgeCall, reuse: Bool) {
+        let pool = pool(of: call.loop)
+        if reuse, let connection = pool.take(call.target.key) {
+            return connection.send(call)
+        }
+        let key = call.target.key
+        let boundPool = NIOLoopBound(pool, eventLoop: call.loop)
+        let tls = self.tls
+        let configuration = configuration
+        let bootstrap = ClientBootstrap(group: call.loop)
+            .connectTimeout(configuration.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if key.tls {
+                        guard let tls else { throw BridgeClientError(.connectFailed, detail: "TLS is not available") }
+                        let name = key.host.first?.isNumber == true || key.host.hasPrefix("[") ? nil : key.host
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
+                    }
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(BridgeConnection(key: key, pool: boundPool.value, timeouts: configuration))
+                }
+            }
+        let connecting: EventLoopFuture<any Channel>
+        if let address = try? SocketAddress(ipAddress: String(key.host.drop { $0 == "[" }.prefix { $0 != "]" }), port: key.port) {
+            connecting = bootstrap.connect(to: address)
+        } else {
+            connecting = bootstrap.connect(host: key.host, port: key.port)
+        }
+        connecting.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let channel):
+                guard let connection = try? channel.pipeline.syncOperations.handler(type: BridgeConnection.self) else {
+                    channel.close(promise: nil)
+                    return call.failed(BridgeClientError(.connectFailed, detail: "the connection could not be set up"))
+                }
+                connection.send(call)
+            case .failure(let error):
+                call.failed(BridgeClientError.connecting(error))
+            }
+        }
+    }
+
+    /// The pool of `loop`, made the first time a call runs there.
+    private func pool(of loop: any EventLoop) -> BridgeConnectionPool {
+        let idleTimeout = configuration.idleTimeout
+        return pools.withLock { pools in
+            if let pool = pools[ObjectIdentifier(loop)] { return pool }
+            let pool = NIOLoopBound(BridgeConnectionPool(loop: loop, idleTimeout: idleTimeout), eventLoop: loop)
+            pools[ObjectIdentifier(loop)] = pool
+            return pool
+        }.value
+    }
+
+    /// `baseURL` parsed, once per URL.
+    private func target(of baseURL: String) throws(BridgeClientError) -> Target {
+        if let known = targets.withLock({ $0[baseURL] }) { return known }
+        let url: BridgeURL
+        do {
+            url = try BridgeURL(baseURL)
+        } catch {
+            throw BridgeClientError(.invalidURL, detail: error.message)
+        }
+        let host: String
+        switch url.endpoint.host {
+        case .address(.v4(let value)): host = "\(IPAddress.v4(value))"
+        case .address(.v6(let groups)): host = "[\(IPAddress.v6(groups))]"
+        case .localhost: host = "127.0.0.1"
+        case .hostname(let name): host = name
+        case .wildcard: throw BridgeClientError(.invalidURL, detail: "no host")
+        }
+        let authority = baseURL.split(separator: "://", maxSplits: 1).last.map { $0.prefix { $0 != "/" } } ?? ""
+        let target = Target(
+            key: .init(tls: url.scheme == "https", host: host, port: Int(url.endpoint.port), hostHeader: String(authority)),
+            pathPrefix: url.path)
+        targets.withLock { $0[baseURL] = target }
+        return target
+    }
+}
