@@ -10,7 +10,7 @@ struct ChatPassThroughTests {
     func run(_ pieces: [String], failure: String? = nil) -> (String, String?) {
         var conversion = ChatPassThrough(clientWantsUsage: false, bridge: "codex")
         var output: [UInt8] = []
-        for piece in pieces { output += conversion.take(ByteBuffer(string: piece)) }
+        for piece in pieces { output += conversion.take(ByteBuffer(string: piece)).readableBytesView }
         output += conversion.end(failure: failure)
         return (String(decoding: output, as: UTF8.self), conversion.errorCode)
     }

@@ -14,10 +14,10 @@ struct ChatPassThrough: StreamConversion {
         self.bridge = bridge
     }
 
-    mutating func take(_ buffer: ByteBuffer) -> [UInt8] { scanner.take(buffer) }
+    mutating func take(_ buffer: ByteBuffer) -> ByteBuffer { scanner.take(buffer) }
 
     mutating func end(failure: String?) -> [UInt8] {
-        let rest = scanner.finish()
+        let rest = Array(scanner.finish().readableBytesView)
         let reason: String
         if let failure {
             reason = "bridge \(bridge) broke off the stream (\(failure))"

@@ -17,9 +17,9 @@ struct EventPassThrough: StreamConversion {
         self.bridge = bridge
     }
 
-    mutating func take(_ buffer: ByteBuffer) -> [UInt8] {
+    mutating func take(_ buffer: ByteBuffer) -> ByteBuffer {
         watch(parser.feed(buffer.readableBytesView))
-        return Array(buffer.readableBytesView)
+        return buffer
     }
 
     mutating func end(failure: String?) -> [UInt8] {

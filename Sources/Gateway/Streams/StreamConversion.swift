@@ -5,8 +5,9 @@ import NIOCore
 protocol StreamConversion: Sendable {
     /// The bytes the client gets as soon as the bridge has answered, before its first event.
     mutating func begin() -> [UInt8]
-    /// Bytes from the upstream; returns the bytes for the client now.
-    mutating func take(_ buffer: ByteBuffer) -> [UInt8]
+    /// Bytes from the upstream; returns the bytes for the client now (passed through: the same
+    /// bytes, not a copy).
+    mutating func take(_ buffer: ByteBuffer) -> ByteBuffer
     /// The upstream ended, cleanly (`failure` nil) or broken off (what broke it); returns the last
     /// bytes for the client. A stream that did not finish properly ends in the client dialect's
     /// error event, never as if complete.

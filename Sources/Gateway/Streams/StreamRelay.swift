@@ -60,9 +60,11 @@ struct StreamRelay: Sendable {
             }
             switch piece {
             case .bytes(let buffer):
-                let bytes = conversion.take(buffer)
-                if !bytes.isEmpty { lastSent = .now() }
-                try await send(bytes, to: &writer)
+                let output = conversion.take(buffer)
+                guard output.readableBytes > 0 else { continue }
+                lastSent = .now()
+                entry.markFirstByte()
+                try await writer.write(output)
             case .end:
                 return try await send(conversion.end(failure: nil), to: &writer)
             case .silence:

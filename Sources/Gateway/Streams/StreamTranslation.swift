@@ -24,8 +24,8 @@ struct StreamTranslation: StreamConversion {
         writer.write(.started(id: nil, model: nil)).flatMap(\.bytes)
     }
 
-    mutating func take(_ buffer: ByteBuffer) -> [UInt8] {
-        translate(parser.feed(buffer.readableBytesView))
+    mutating func take(_ buffer: ByteBuffer) -> ByteBuffer {
+        ByteBuffer(bytes: translate(parser.feed(buffer.readableBytesView)))
     }
 
     mutating func end(failure: String?) -> [UInt8] {
