@@ -39,6 +39,7 @@ import Testing
     @Test(arguments: [
         ("application/json", true), ("application/json; charset=utf-8", true), ("Application/JSON", true),
         ("text/plain", false), ("application/x-www-form-urlencoded", false), ("application/jsonp", false), (nil, false),
+        (" application/json\t; charset=utf-8", true), ("application\u{0F}json", false), ("\u{430}pplication/json", false),
     ] as [(String?, Bool)])
     func contentTypes(type: String?, json: Bool) {
         #expect(BrowserGuard<GatewayRequestContext>.isJSON(type) == json)

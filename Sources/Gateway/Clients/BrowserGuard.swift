@@ -27,7 +27,10 @@ public struct BrowserGuard<Context: RequestContext>: RouterMiddleware {
 
         /// Whether a request's `Host` (`name[:port]`, `[v6]:port`) is allowed; a port is ignored.
         public func allows(host authority: String) -> Bool {
-            hosts.contains(Self.normalized(Self.hostPart(authority)))
+            let host = Self.hostPart(authority)
+            // Most requests name the host as configured: no lower-casing needed.
+            if hosts.contains(String(host)) { return true }
+            return hosts.contains(Self.normalized(host))
         }
 
         private static func hostPart(_ authority: String) -> Substring {
@@ -62,7 +65,7 @@ public struct BrowserGuard<Context: RequestContext>: RouterMiddleware {
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let dialect = Dialect(path: request.uri.path)
+        var dialect: Dialect { Dialect(path: request.uri.path) }
         if let host = request.head.authority, !rules.allows(host: host) {
             refused(.foreignHost)
             return GatewayError(
@@ -82,7 +85,11 @@ public struct BrowserGuard<Context: RequestContext>: RouterMiddleware {
             headers[.vary] = "Origin"
             return Response(status: .noContent, headers: headers)
         }
-        if [.post, .put, .patch].contains(request.method), !Self.isJSON(request.headers[.contentType]) {
+        let hasBody = switch request.method {
+            case .post, .put, .patch: true
+            default: false
+            }
+        if hasBody, !Self.isJSON(request.headers[.contentType]) {
             refused(.notJSON)
             return GatewayError(
                 .unsupportedMediaType, code: "unsupported_media_type", type: "invalid_request_error",
@@ -100,7 +107,8 @@ public struct BrowserGuard<Context: RequestContext>: RouterMiddleware {
     /// Whether a `Content-Type` is `application/json`, parameters (`; charset=utf-8`) allowed.
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
-        let type = contentType.split(separator: ";", maxSplits: 1).first ?? ""
-        return type.lowercased().filter { !$0.isWhitespace } == "application/json"
+        let type = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }.filter { $0 != 32 && $0 != 9 }
+        // ASCII case folding of letters only.
+        return type.count == 16 && zip(type, "application/json".utf8).allSatisfy { $0 == $1 || ($1 >= 0x61 && $1 <= 0x7A && $0 == $1 - 0x20) }
     }
 }

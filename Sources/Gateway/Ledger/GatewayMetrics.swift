@@ -1,6 +1,7 @@
 import Foundation
 import Prometheus
 import Store
+import Synchronization
 
 /// The gateway's Prometheus metrics (`GET /metrics`, text format): requests by model, bridge,
 /// status and outcome (``RequestRecord/succeeded``: a stream that broke after its `200` is a
@@ -14,33 +15,61 @@ final class GatewayMetrics: Sendable {
         .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
     ]
 
+    /// A request's labels: its series are looked up once per label set, then kept (making a
+    /// series formats its name and labels and takes the registry's lock: a tenth of a tiny request).
+    private struct Labels: Hashable {
+        let model: String
+        let bridge: String
+        let status: Int
+        let succeeded: Bool
+    }
+
+    private struct Series {
+        let requests: Counter
+        let duration: DurationHistogram
+        let firstByte: DurationHistogram
+        let tokensIn: Counter
+        let tokensOut: Counter
+    }
+
+    private let series = Mutex<[Labels: Series]>([:])
+
     /// Counts one finished request.
     func observe(_ record: RequestRecord) {
-        let model = record.modelServed ?? "unknown"
-        registry.makeCounter(
-            descriptor: .init(namespace: "bridgekeeper", metricName: "requests", unitName: "total", helpText: "Gateway requests by outcome"),
-            labels: [
-                ("model", model), ("bridge", record.bridge ?? "none"), ("status", String(record.status)),
-                ("outcome", record.succeeded ? "success" : "failure"),
-            ]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(namespace: "bridgekeeper", metricName: "request_duration", unitName: "seconds", helpText: "Until the last byte went to the client"),
-            labels: [("model", model)], buckets: Self.buckets
-        ).recordNanoseconds(Int64(record.latencyMs * 1_000_000))
-        if let ttfb = record.ttfbMs {
-            registry.makeDurationHistogram(
+        let labels = Labels(model: record.modelServed ?? "unknown", bridge: record.bridge ?? "none", status: record.status, succeeded: record.succeeded)
+        let series = series.withLock { known in
+            if let series = known[labels] { return series }
+            let series = makeSeries(labels)
+            known[labels] = series
+            return series
+        }
+        series.requests.increment()
+        series.duration.recordNanoseconds(Int64(record.latencyMs * 1_000_000))
+        if let ttfb = record.ttfbMs { series.firstByte.recordNanoseconds(Int64(ttfb * 1_000_000)) }
+        if let tokens = record.tokensIn, tokens > 0 { series.tokensIn.increment(by: Int64(tokens)) }
+        if let tokens = record.tokensOut, tokens > 0 { series.tokensOut.increment(by: Int64(tokens)) }
+    }
+
+    private func makeSeries(_ labels: Labels) -> Series {
+        let model = [("model", labels.model)]
+        return Series(
+            requests: registry.makeCounter(
+                descriptor: .init(namespace: "bridgekeeper", metricName: "requests", unitName: "total", helpText: "Gateway requests by outcome"),
+                labels: model + [("bridge", labels.bridge), ("status", String(labels.status)), ("outcome", labels.succeeded ? "success" : "failure")]),
+            duration: registry.makeDurationHistogram(
+                descriptor: .init(namespace: "bridgekeeper", metricName: "request_duration", unitName: "seconds", helpText: "Until the last byte went to the client"),
+                labels: model, buckets: Self.buckets),
+            firstByte: registry.makeDurationHistogram(
                 descriptor: .init(namespace: "bridgekeeper", metricName: "time_to_first_byte", unitName: "seconds", helpText: "Until the first byte went to the client"),
-                labels: [("model", model)], buckets: Self.buckets
-            ).recordNanoseconds(Int64(ttfb * 1_000_000))
-        }
-        for (direction, tokens) in [("in", record.tokensIn), ("out", record.tokensOut)] {
-            guard let tokens, tokens > 0 else { continue }
-            registry.makeCounter(
-                descriptor: .init(namespace: "bridgekeeper", metricName: "tokens", unitName: "total", helpText: "Tokens by model and direction"),
-                labels: [("model", model), ("direction", direction)]
-            ).increment(by: Int64(tokens))
-        }
+                labels: model, buckets: Self.buckets),
+            tokensIn: tokens(model, "in"),
+            tokensOut: tokens(model, "out"))
+    }
+
+    private func tokens(_ model: [(String, String)], _ direction: String) -> Counter {
+        registry.makeCounter(
+            descriptor: .init(namespace: "bridgekeeper", metricName: "tokens", unitName: "total", helpText: "Tokens by model and direction"),
+            labels: model + [("direction", direction)])
     }
 
     /// The exposition text, with the states of `source`'s bridges and tunnels (one series per

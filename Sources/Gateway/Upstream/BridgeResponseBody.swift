@@ -60,7 +60,7 @@ struct BridgeResponseBody: AsyncSequence, Sendable {
             self.stream = stream
         }
 
-        deinit { stream.cancel(BridgeClientError(.closed)) }
+        deinit { stream.readerGone() }
     }
 
     /// The buffers between the connection (producer, on its loop) and the reader.
@@ -144,6 +144,12 @@ struct BridgeResponseBody: AsyncSequence, Sendable {
             timer?.cancel()
             waiter?.resume(throwing: error)
             if abandoned { control.abandon(self, error) }
+        }
+
+        /// The reader dropped the body: unless it ended, nobody will read the rest.
+        func readerGone() {
+            guard state.withLock({ $0.ended == nil }) else { return }
+            cancel(BridgeClientError(.closed))
         }
 
         fileprivate func next(silenceAfter deadline: NIODeadline?) async throws -> Piece {
