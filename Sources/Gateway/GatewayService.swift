@@ -75,6 +75,9 @@ public struct GatewayService: Service {
 
     public func run() async throws {
         let client = BridgeClient(configuration: Self.clientConfiguration(configuration))
+        if configuration.bridges.contains(where: { $0.baseURL.lowercased().hasPrefix("https:") }) {
+            await BlockingWork.run("bk-tls-roots") { client.prepareTLS() }
+        }
         let (router, refusals) = router(client: client)
         let onListening = onListening
         let limits = GuardedServer.Limits(

@@ -45,13 +45,29 @@ final class BridgeClient: Sendable {
     private let group: any EventLoopGroup
     private let pools = Mutex<[ObjectIdentifier: NIOLoopBound<BridgeConnectionPool>]>([:])
     private let targets = Mutex<[String: Target]>([:])
-    private let tls: NIOSSLContext?
+    private let tls = Mutex<NIOSSLContext?>(nil)
 
     init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.group = group
-        // The system's trust roots, full verification: a bridge over https proves who it is.
-        tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
+    /// The TLS context of https bridges: the system's trust roots, full verification (a bridge over
+    /// https proves who it is). Loading the roots reads files: ``prepareTLS()`` does it off the
+    /// event loops when a configured bridge needs it; one that first appears in a reload has it
+    /// made at its first call. Nothing is loaded while no bridge speaks https.
+    private func tlsContext() throws -> NIOSSLContext {
+        try tls.withLock { known in
+            if let known { return known }
+            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
+            known = context
+            return context
+        }
+    }
+
+    /// Loads the TLS context now. Blocks: call it off the event loops and the cooperative pool.
+    func prepareTLS() {
+        _ = try? tlsContext()
     }
 
     /// Starts `request` on the caller's event loop (another of the group's when the caller is on
@@ -84,14 +100,18 @@ final class BridgeClient: Sendable {
         }
         let key = call.target.key
         let boundPool = NIOLoopBound(pool, eventLoop: call.loop)
-        let tls = self.tls
+        let tls: NIOSSLContext?
+        do {
+            tls = key.tls ? try tlsContext() : nil
+        } catch {
+            return call.failed(BridgeClientError(.connectFailed, detail: "TLS cannot be set up: \(error)"))
+        }
         let configuration = configuration
         let bootstrap = ClientBootstrap(group: call.loop)
             .connectTimeout(configuration.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if key.tls {
-                        guard let tls else { throw BridgeClientError(.connectFailed, detail: "TLS is not available") }
+                    if let tls {
                         let name = key.host.first?.isNumber == true || key.host.hasPrefix("[") ? nil : key.host
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
