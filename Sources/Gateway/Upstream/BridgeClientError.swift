@@ -1,5 +1,7 @@
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
 import Glibc
@@ -49,6 +51,19 @@ struct BridgeClientError: Error, Sendable, CustomStringConvertible {
         case .closed: "closed the connection"
         case .protocolError: "answered with broken HTTP" + (detail.map { " (\($0))" } ?? "")
         case .tooLarge: "answered with a body too large"
+        }
+    }
+
+    /// An error on an open connection as one of the codes above.
+    static func exchanging(_ error: any Error) -> BridgeClientError {
+        switch error {
+        case let error as BridgeClientError: error
+        // The bridge closed in the middle of an answer.
+        case HTTPParserError.invalidEOFState: BridgeClientError(.closed)
+        case let error as HTTPParserError: BridgeClientError(.protocolError, detail: "\(error)")
+        case let error as NIOSSLError: BridgeClientError(.connectFailed, detail: String("TLS: \(error)".prefix(200)))
+        case let error as IOError: BridgeClientError(.closed, detail: String("\(error)".prefix(120)))
+        default: BridgeClientError(.protocolError, detail: String("\(error)".prefix(120)))
         }
     }
 

@@ -132,9 +132,7 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if failure == nil {
-            failure = error is HTTPParserError ? BridgeClientError(.protocolError, detail: "\(error)") : error
-        }
+        if failure == nil { failure = BridgeClientError.exchanging(error) }
         context.close(promise: nil)
     }
 
@@ -146,7 +144,8 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         case .awaitingHead(let call, let reused):
             // The bridge closed a connection it had kept idle just as the call went out: it never
             // saw the request, so a new connection may carry it.
-            call.connectionLost(error, retryable: reused && failure == nil)
+            let closedByBridge = failure == nil || (failure as? BridgeClientError)?.code == .closed
+            call.connectionLost(error, retryable: reused && closedByBridge)
         case .streaming(let stream, _):
             stream.finish(error)
         case .idle:
