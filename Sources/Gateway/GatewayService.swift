@@ -20,6 +20,7 @@ public struct GatewayService: Service {
     private let dashboard: Dashboard
     private let logger: Logger
     private let onListening: @Sendable (Int) async -> Void
+    private let client: BridgeClient
 
     /// What the dashboard reads: its token (nil: the dashboard answers 401), the ledger's store,
     /// and the bridges' and tunnels' states.
@@ -51,6 +52,7 @@ public struct GatewayService: Service {
         self.dashboard = dashboard
         self.logger = logger
         self.onListening = onListening
+        client = BridgeClient(configuration: Self.clientConfiguration(configuration))
     }
 
     /// Serves `configuration`'s models, bridges and client keys from the next request on; requests
@@ -60,6 +62,7 @@ public struct GatewayService: Service {
     /// limit), one line each.
     public func apply(_ configuration: GatewayConfiguration) -> [String] {
         settings.replace(with: ReloadableSettings(configuration))
+        prepareTLS(for: configuration)
         let started = self.configuration
         var restart: [String] = []
         if (configuration.host, configuration.port) != (started.host, started.port) {
@@ -74,10 +77,7 @@ public struct GatewayService: Service {
     }
 
     public func run() async throws {
-        let client = BridgeClient(configuration: Self.clientConfiguration(configuration))
-        if configuration.bridges.contains(where: { $0.baseURL.lowercased().hasPrefix("https:") }) {
-            await BlockingWork.run("bk-tls-roots") { client.prepareTLS() }
-        }
+        prepareTLS(for: configuration)
         let (router, refusals) = router(client: client)
         let onListening = onListening
         let limits = GuardedServer.Limits(
@@ -139,6 +139,14 @@ public struct GatewayService: Service {
         DashboardEndpoints(token: dashboard.token, store: dashboard.store, source: dashboard.source, metrics: metrics, routes: health, unknownAgents: unknownAgents,
             quotas: quotas, settings: settings).register(on: router)
         return (router, refusals)
+    }
+
+    /// Loads the TLS trust roots on a thread of their own when `configuration` has an https bridge
+    /// (reading them would block an event loop).
+    private func prepareTLS(for configuration: GatewayConfiguration) {
+        guard configuration.bridges.contains(where: { $0.baseURL.lowercased().hasPrefix("https:") }) else { return }
+        let client = client
+        DedicatedThread.start("bk-tls-roots") { client.prepareTLS() }
     }
 
     /// Writes the ledger's last rows once no request is served any more, so every request

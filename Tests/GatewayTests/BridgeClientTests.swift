@@ -51,7 +51,7 @@ struct BridgeClientTests {
         #expect(bridge.requests == 20)
     }
 
-    @Test("a kept connection the bridge closes under a call: the call goes again on a new one, once; a new connection closed is not retried")
+    @Test("a kept connection the bridge closes as the call goes out: the call goes again on a new one, once; not when the bridge had it a while, nor on a new connection")
     func droppedKeptConnection() async throws {
         // Connection 1 answers once and closes at its second request, as a bridge closing an idle
         // connection just as the call goes out (uvicorn keeps them 5 s).
@@ -64,6 +64,17 @@ struct BridgeClientTests {
             #expect(first.1 == #"{"connection":1}"# && second.1 == #"{"connection":2}"#)
         }
         #expect(bridge.connections == 2 && bridge.requests == 3)
+
+        // The bridge read the request and died while it worked on it: that completion may have
+        // run, so it is not sent again.
+        let dying = try ScriptedBridge { connection, request in
+            connection == 1 && request == 2 ? .closeAfter(.milliseconds(600)) : .respond("{}")
+        }
+        try await Self.withClient { client in
+            _ = try await Self.post(client, dying.url)
+            await #expect { try await Self.post(client, dying.url) } throws: { Self.code($0) == .closed }
+        }
+        #expect(dying.requests == 2)
 
         let closing = try ScriptedBridge { _, _ in .close }
         try await Self.withClient { client in

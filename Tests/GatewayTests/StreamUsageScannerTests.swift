@@ -84,4 +84,38 @@ struct StreamUsageScannerTests {
         #expect(scanner.streamedCharacters == 2)
         #expect(!scanner.sawDone)
     }
+
+    @Test("[DONE] with other fields or comments, and events ended by CR or LF-CRLF, are read as a parser would")
+    func spellings() {
+        for done in ["id: 9\ndata: [DONE]\n\n", "event: done\r\ndata:[DONE]\r\n\r\n", ": bye\ndata: [DONE]\n\n"] {
+            var scanner = StreamUsageScanner(clientWantsUsage: false)
+            #expect(feed(&scanner, [Self.text, done]) == Self.text + done)
+            #expect(scanner.sawDone, "\(done)")
+        }
+        var scanner = StreamUsageScanner(clientWantsUsage: false)
+        let cr = #"data: {"choices":[{"index":0,"delta":{"content":"ab"}}]}"# + "\r\r"
+        let lfcrlf = #"data: {"choices":[{"index":0,"delta":{"content":"cde"}}]}"# + "\n\r\n"
+        #expect(feed(&scanner, [cr, lfcrlf, Self.done]) == cr + lfcrlf + Self.done)
+        #expect(scanner.streamedCharacters == 5)
+    }
+
+    @Test("quotes outside the data line and keys written with escapes cannot hide usage or content")
+    func tricks() {
+        var scanner = StreamUsageScanner(clientWantsUsage: false)
+        let comment = ": a quote \" here\n" + #"data: {"choices":[{"index":0,"delta":{"content":"ab"}}]}"# + "\n\n"
+        let escaped = #"data: {"choices":[],"us\u0061ge":{"prompt_tokens":4,"completion_tokens":6}}"# + "\n\n"
+        #expect(feed(&scanner, [comment, escaped, Self.done]) == comment + Self.done)
+        #expect(scanner.streamedCharacters == 2)
+        #expect(scanner.usage == TokenUsage(input: 4, output: 6, estimated: false))
+    }
+
+    @Test("an event that never ends is passed on as it comes once past a megabyte, not held or rescanned")
+    func endless() {
+        var scanner = StreamUsageScanner(clientWantsUsage: false)
+        let piece = "data: " + String(repeating: "x", count: 64 << 10)
+        var passed = 0
+        for _ in 0..<20 { passed += scanner.take(ByteBuffer(string: piece)).readableBytes }
+        #expect(passed >= 19 * piece.utf8.count - StreamUsageScanner.maximumEvent)
+        #expect(passed + scanner.finish().readableBytes == 20 * piece.utf8.count)
+    }
 }

@@ -11,6 +11,8 @@ public final class ScriptedBridge: @unchecked Sendable {
         case respond(String)
         /// Closes the connection without a byte of answer.
         case close
+        /// Reads the request, waits this long (working on it), then closes without an answer.
+        case closeAfter(Duration)
         /// Writes these bytes, well formed or not, then reads the next request.
         case raw(String)
         /// Writes these bytes, then closes the connection.
@@ -66,6 +68,9 @@ public final class ScriptedBridge: @unchecked Sendable {
                 let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
                 guard (try? TestClient.sendAll(fd, Array((head + body).utf8))) != nil else { return }
             case .close:
+                return
+            case .closeAfter(let duration):
+                Thread.sleep(forTimeInterval: Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
                 return
             case .raw(let bytes):
                 guard (try? TestClient.sendAll(fd, Array(bytes.utf8))) != nil else { return }

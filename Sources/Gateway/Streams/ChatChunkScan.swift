@@ -1,76 +1,77 @@
-/// One chat-completions SSE event's bytes, scanned once without parsing them: whether it is
-/// `data: [DONE]`, the characters of its `content` and `arguments` strings, and whether it needs a
-/// JSON parse (a `usage` object, content parts, arguments as an object). In JSON a quote inside a
-/// string is escaped, so `"content":` in the raw bytes is a key. Bridges' bytes are outside input:
-/// every index is checked (fuzzed as `stream-scan`).
+/// One chat-completions SSE event's bytes, scanned once without parsing them: whether its data is
+/// `[DONE]`, the characters of the `content` and `arguments` strings in its `data:` line, and
+/// whether it needs a real parse instead. In JSON a quote inside a string is escaped, so
+/// `"content":` in the raw bytes of one data line is a key. Whatever the scan cannot settle for
+/// sure needs the parse: a `usage` object, content parts or arguments that are not strings, a key
+/// written with escapes, a string left open, several data lines, a `[DONE]` in another spelling.
+/// Bridges' bytes are outside input: every index is checked (fuzzed as `stream-scan`).
 struct ChatChunkScan {
     private(set) var isDone = false
     private(set) var needsParsing = false
     private(set) var characters = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) {
-        if Self.isDone(bytes) {
+    init(_ event: UnsafeRawBufferPointer) {
+        var dataLines = 0
+        var lineStart = 0
+        while lineStart < event.count, !needsParsing {
+            var lineEnd = lineStart
+            while lineEnd < event.count, event[lineEnd] != 10, event[lineEnd] != 13 { lineEnd += 1 }
+            let line = UnsafeRawBufferPointer(rebasing: event[lineStart..<lineEnd])
+            if Self.matches(line, at: 0, "data:") {
+                dataLines += 1
+                var payload = 5
+                if payload < line.count, line[payload] == 32 { payload += 1 }
+                scan(UnsafeRawBufferPointer(rebasing: line[payload...]))
+            }
+            lineStart = lineEnd + 1
+        }
+        if dataLines > 1 || (!isDone && Self.contains(event, "[DONE]")) { needsParsing = true }
+        if needsParsing { isDone = false }
+    }
+
+    /// One data line's payload.
+    private mutating func scan(_ data: UnsafeRawBufferPointer) {
+        if data.elementsEqual("[DONE]".utf8) {
             isDone = true
             return
         }
         var index = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "\"") else {
+        while index < data.count {
+            guard data[index] == UInt8(ascii: "\"") else {
                 index += 1
                 continue
             }
-            index += 1
-            let key: Key
-            if Self.matches(bytes, at: index, "content\"") {
-                (key, index) = (.counted, index + 8)
-            } else if Self.matches(bytes, at: index, "arguments\"") {
-                (key, index) = (.counted, index + 10)
-            } else if Self.matches(bytes, at: index, "usage\"") {
-                (key, index) = (.usage, index + 6)
-            } else {
-                // Any other string, key or value: skip to its closing quote.
-                index = Self.stringEnd(bytes, from: index).end
-                continue
+            let string = Self.string(data, from: index + 1)
+            guard string.closed else {
+                needsParsing = true
+                return
             }
-            guard let value = Self.value(bytes, afterKey: index) else { continue }
-            switch (key, bytes[value]) {
-            case (.counted, UInt8(ascii: "\"")):
-                let string = Self.stringEnd(bytes, from: value + 1)
-                characters += string.characters
-                index = string.end
-            case (.counted, UInt8(ascii: "n")), (.usage, UInt8(ascii: "n")):
+            index = string.end
+            guard let value = Self.value(data, afterKey: index) else { continue }
+            // A key: one written with escapes could be any of the three below.
+            guard !string.escaped else {
+                needsParsing = true
+                return
+            }
+            let key = data[string.start..<(string.end - 1)]
+            let counted = key.elementsEqual("content".utf8) || key.elementsEqual("arguments".utf8)
+            guard counted || key.elementsEqual("usage".utf8) else { continue }
+            switch data[value] {
+            case UInt8(ascii: "n"):
                 index = value
+            case UInt8(ascii: "\"") where counted:
+                let text = Self.string(data, from: value + 1)
+                guard text.closed else {
+                    needsParsing = true
+                    return
+                }
+                characters += text.characters
+                index = text.end
             default:
                 needsParsing = true
                 return
             }
         }
-    }
-
-    /// The index just past the first complete event (`\n\n` or `\r\n\r\n`) at or after `start`.
-    static func eventEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        while index + 1 < bytes.count {
-            if bytes[index + 1] != 10 {
-                index += 1
-                continue
-            }
-            if bytes[index] == 10 { return index + 2 }
-            if bytes[index] == 13, index + 3 < bytes.count, bytes[index + 2] == 13, bytes[index + 3] == 10 { return index + 4 }
-            index += 1
-        }
-        return nil
-    }
-
-    private enum Key {
-        case counted, usage
-    }
-
-    /// Whether the event's data is `[DONE]`.
-    private static func isDone(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count <= 32 else { return false }
-        let text = bytes.filter { $0 != 32 && $0 != 10 && $0 != 13 }
-        return text.elementsEqual("data:[DONE]".utf8)
     }
 
     private static func matches(_ bytes: UnsafeRawBufferPointer, at index: Int, _ word: StaticString) -> Bool {
@@ -81,8 +82,13 @@ struct ChatChunkScan {
         }
     }
 
+    private static func contains(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        guard bytes.count >= word.utf8CodeUnitCount else { return false }
+        return (0...(bytes.count - word.utf8CodeUnitCount)).contains { matches(bytes, at: $0, word) }
+    }
+
     /// The index of a key's value (past whitespace and the colon); nil when no colon follows (the
-    /// word was a value, not a key).
+    /// string was a value, not a key).
     private static func value(_ bytes: UnsafeRawBufferPointer, afterKey index: Int) -> Int? {
         var index = skipSpace(bytes, from: index)
         guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
@@ -92,19 +98,21 @@ struct ChatChunkScan {
 
     private static func skipSpace(_ bytes: UnsafeRawBufferPointer, from index: Int) -> Int {
         var index = index
-        while index < bytes.count, bytes[index] == 32 || bytes[index] == 9 || bytes[index] == 10 || bytes[index] == 13 { index += 1 }
+        while index < bytes.count, bytes[index] == 32 || bytes[index] == 9 { index += 1 }
         return index
     }
 
-    /// Past the string whose contents start at `index`, and its characters (code points; an
-    /// escape is one).
-    private static func stringEnd(_ bytes: UnsafeRawBufferPointer, from index: Int) -> (end: Int, characters: Int) {
-        var index = index
+    /// The string whose contents start at `start`: past its closing quote (`end`), whether it has
+    /// one, whether it holds escapes, and its characters (code points; an escape is one).
+    private static func string(_ bytes: UnsafeRawBufferPointer, from start: Int) -> (start: Int, end: Int, closed: Bool, escaped: Bool, characters: Int) {
+        var index = start
         var characters = 0
+        var escaped = false
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { return (index + 1, characters) }
+            if byte == UInt8(ascii: "\"") { return (start, index + 1, true, escaped, characters) }
             if byte == UInt8(ascii: "\\") {
+                escaped = true
                 index += index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "u") ? 6 : 2
                 characters += 1
                 continue
@@ -112,6 +120,6 @@ struct ChatChunkScan {
             if byte & 0xC0 != 0x80 { characters += 1 }
             index += 1
         }
-        return (index, characters)
+        return (start, bytes.count, false, escaped, characters)
     }
 }

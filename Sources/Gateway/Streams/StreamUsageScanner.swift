@@ -14,10 +14,16 @@ struct StreamUsageScanner {
     /// The events the scan cannot settle: usage, content parts, arguments as objects.
     private var reader = ChatStreamReader()
     private var tally = StreamTally()
-    /// The start of an event not complete yet.
+    /// The start of an event not complete yet, and how far it was looked at.
     private var pending = ByteBuffer()
+    private var boundary = SSEEventBoundary()
     private var scannedCharacters = 0
-    private(set) var sawDone = false
+    /// Whether the stream's `data: [DONE]` passed.
+    var sawDone: Bool { reader.isDone }
+
+    /// An event longer than this is passed on unread as it comes: a bridge cannot make the gateway
+    /// hold a stream back, or rescan it, by never ending an event.
+    static let maximumEvent = 1 << 20
 
     /// The usage the upstream reported, if any.
     var usage: TokenUsage? { tally.usage }
@@ -39,12 +45,17 @@ struct StreamUsageScanner {
         var complete = 0
         var dropped: [Range<Int>] = []
         input.withUnsafeReadableBytes { bytes in
-            while let end = ChatChunkScan.eventEnd(in: bytes, from: complete) {
+            while let end = boundary.next(in: bytes) {
                 if !inspect(UnsafeRawBufferPointer(rebasing: bytes[complete..<end])) { dropped.append(complete..<end) }
                 complete = end
             }
         }
-        if complete < input.readableBytes {
+        boundary.consumed(complete)
+        if input.readableBytes - complete > Self.maximumEvent {
+            // Not an event stream the gateway can read: it goes on as it is.
+            complete = input.readableBytes
+            boundary = SSEEventBoundary(atLineStart: false)
+        } else if complete < input.readableBytes {
             pending = input.getSlice(at: input.readerIndex + complete, length: input.readableBytes - complete)!
         }
         guard !dropped.isEmpty else { return input.getSlice(at: input.readerIndex, length: complete)! }
@@ -59,7 +70,10 @@ struct StreamUsageScanner {
 
     /// What is left when the stream ends (an unterminated last event).
     mutating func finish() -> ByteBuffer {
-        defer { pending = ByteBuffer() }
+        defer {
+            pending = ByteBuffer()
+            boundary = SSEEventBoundary()
+        }
         return pending
     }
 
@@ -68,7 +82,8 @@ struct StreamUsageScanner {
     private mutating func inspect(_ event: UnsafeRawBufferPointer) -> Bool {
         let scan = ChatChunkScan(event)
         if scan.isDone {
-            sawDone = true
+            // The reader ends tool calls still open (their arguments count).
+            reader.read(SSEEvent(data: "[DONE]")).forEach { tally.count($0) }
             return true
         }
         guard scan.needsParsing else {

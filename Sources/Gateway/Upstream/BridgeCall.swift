@@ -79,7 +79,12 @@ final class BridgeCall: Sendable {
     }
 
     func answered(_ response: BridgeResponse, stream: BridgeResponseBody.Stream) {
-        state.withLock { $0.phase = .answered(stream) }
+        // A cancel that came while the answer was on its way ends the body it began.
+        let cancelled = state.withLock { state in
+            state.phase = .answered(stream)
+            return state.cancelled
+        }
+        if let cancelled { return stream.cancel(cancelled) }
         complete(.success(response))
     }
 

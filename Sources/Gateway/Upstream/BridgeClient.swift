@@ -20,8 +20,10 @@ final class BridgeClient: Sendable {
         var readTimeout: TimeAmount
         /// The longest a whole exchange may take (a long stream included).
         var maximumExchange: TimeAmount = .hours(1)
-        /// A parked connection unused this long is closed.
-        var idleTimeout: TimeAmount = .seconds(60)
+        /// A parked connection unused this long is closed: shorter than the shortest keep-alive
+        /// of common bridge servers (uvicorn and Node close idle connections after 5 s), so the
+        /// client, not the bridge, ends an idle connection.
+        var idleTimeout: TimeAmount = .seconds(4)
     }
 
     /// A `POST` of a JSON body to a bridge.
@@ -45,7 +47,7 @@ final class BridgeClient: Sendable {
     private let group: any EventLoopGroup
     private let pools = Mutex<[ObjectIdentifier: NIOLoopBound<BridgeConnectionPool>]>([:])
     private let targets = Mutex<[String: Target]>([:])
-    private let tls = Mutex<NIOSSLContext?>(nil)
+    private let tls = Mutex<Result<NIOSSLContext, any Error>?>(nil)
 
     init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
@@ -53,16 +55,17 @@ final class BridgeClient: Sendable {
     }
 
     /// The TLS context of https bridges: the system's trust roots, full verification (a bridge over
-    /// https proves who it is). Loading the roots reads files: ``prepareTLS()`` does it off the
-    /// event loops when a configured bridge needs it; one that first appears in a reload has it
-    /// made at its first call. Nothing is loaded while no bridge speaks https.
+    /// https proves who it is), made once (a failure too, so it is not retried on every call).
+    /// Loading the roots reads files: the gateway calls ``prepareTLS()`` off the event loops when
+    /// its configuration, first or reloaded, has an https bridge. Nothing is loaded while no
+    /// bridge speaks https.
     private func tlsContext() throws -> NIOSSLContext {
         try tls.withLock { known in
             if let known { return known }
-            let context = try NIOSSLContext(configuration: .makeClientConfiguration())
-            known = context
-            return context
-        }
+            let made = Result { try NIOSSLContext(configuration: .makeClientConfiguration()) }
+            known = made
+            return made
+        }.get()
     }
 
     /// Loads the TLS context now. Blocks: call it off the event loops and the cooperative pool.

@@ -13,7 +13,9 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private enum State {
         /// Parked in the pool, or not yet given a call.
         case idle
-        case awaitingHead(BridgeCall, reused: Bool)
+        /// `sent` is when the request went out: a kept connection closed right after may be the
+        /// bridge's idle close crossing the call.
+        case awaitingHead(BridgeCall, reused: Bool, sent: NIODeadline)
         case streaming(BridgeResponseBody.Stream, keepAlive: Bool)
         case closed
     }
@@ -35,6 +37,14 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether this connection served an exchange before (then a close before the answer may be
     /// the bridge dropping an idle connection, and the call may try a new one).
     private var served = false
+    /// Whether the current request has been written whole: only then may the connection go back
+    /// to the pool (an answer can come early, a 413 say, while the body is still going out).
+    private var requestWritten = false
+
+    /// How soon after the request a close of a kept connection still counts as the bridge's idle
+    /// close crossing it (the bridge never read the request), so the call may go again. A bridge
+    /// that dies later, while it works on the request, is an error: a completion is not sent twice.
+    static let idleCloseWindow: TimeAmount = .milliseconds(250)
 
     init(key: BridgeConnectionPool.Key, pool: BridgeConnectionPool, timeouts: BridgeClient.Configuration) {
         self.key = key
@@ -52,8 +62,9 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // Cancelled before it went out: the connection stays as it was, idle.
         guard call.sent(on: self) else { return pool.park(self) }
-        state = .awaitingHead(call, reused: served)
+        state = .awaitingHead(call, reused: served, sent: .now())
         served = true
+        requestWritten = false
         let request = call.request
         var headers = request.headers
         headers.replaceOrAdd(name: "Host", value: key.hostHeader)
@@ -61,7 +72,10 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: call.target.pathPrefix + request.path, headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(request.body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        let connection = NIOLoopBound(self, eventLoop: context.eventLoop)
+        written.futureResult.whenSuccess { connection.value.requestWritten = true }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         lastRead = .now()
         deadline = lastRead + timeouts.maximumExchange
         armTimer()
@@ -69,7 +83,7 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Fails `call` while it waits for its answer here (a cancel).
     func failCall(_ call: BridgeCall, _ error: any Error) {
-        guard case .awaitingHead(let current, _) = state, current === call else { return }
+        guard case .awaitingHead(let current, _, _) = state, current === call else { return }
         fail(error)
     }
 
@@ -99,7 +113,7 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         lastRead = .now()
         switch unwrapInboundIn(data) {
         case .head(let head):
-            guard case .awaitingHead(let call, _) = state else {
+            guard case .awaitingHead(let call, _, _) = state else {
                 return fail(BridgeClientError(.protocolError, detail: "an answer nobody asked for"))
             }
             let stream = makeStream(on: context.eventLoop)
@@ -115,7 +129,7 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
             timer = nil
             readPaused = false
             stream.finish()
-            if keepAlive {
+            if keepAlive && requestWritten {
                 pool.park(self)
             } else {
                 context.close(promise: nil)
@@ -141,11 +155,12 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
         timer = nil
         let error = failure ?? BridgeClientError(.closed)
         switch state {
-        case .awaitingHead(let call, let reused):
+        case .awaitingHead(let call, let reused, let sent):
             // The bridge closed a connection it had kept idle just as the call went out: it never
-            // saw the request, so a new connection may carry it.
+            // read the request, so a new connection may carry it.
             let closedByBridge = failure == nil || (failure as? BridgeClientError)?.code == .closed
-            call.connectionLost(error, retryable: reused && closedByBridge)
+            let crossed = NIODeadline.now() - sent < Self.idleCloseWindow
+            call.connectionLost(error, retryable: reused && closedByBridge && crossed)
         case .streaming(let stream, _):
             stream.finish(error)
         case .idle:

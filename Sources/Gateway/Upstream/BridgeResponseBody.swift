@@ -87,6 +87,10 @@ struct BridgeResponseBody: AsyncSequence, Sendable {
             var silenceTimer: Scheduled<Void>?
         }
 
+        /// What a buffer keeps in memory: a body part is a slice of the read buffer it came in,
+        /// and keeps all of it.
+        private static func held(_ buffer: ByteBuffer) -> Int { Swift.max(buffer.readableBytes, buffer.storageCapacity) }
+
         static let highWatermark = 256 << 10
         static let lowWatermark = 64 << 10
 
@@ -110,7 +114,7 @@ struct BridgeResponseBody: AsyncSequence, Sendable {
                     return (waiter, timer, true)
                 }
                 state.buffered.append(buffer)
-                state.bufferedBytes += buffer.readableBytes
+                state.bufferedBytes += Self.held(buffer)
                 if state.bufferedBytes >= Self.highWatermark { state.paused = true }
                 return (nil, nil, !state.paused)
             }
@@ -188,7 +192,7 @@ struct BridgeResponseBody: AsyncSequence, Sendable {
         private func poll(waiter: UnsafeContinuation<Piece, any Error>?) throws -> Poll {
             let (poll, resume) = try state.withLock { state throws -> (Poll, Bool) in
                 if let buffer = state.buffered.popFirst() {
-                    state.bufferedBytes -= buffer.readableBytes
+                    state.bufferedBytes -= Self.held(buffer)
                     let resume = state.paused && state.bufferedBytes <= Self.lowWatermark
                     if resume { state.paused = false }
                     return (.piece(.bytes(buffer)), resume)
@@ -198,6 +202,7 @@ struct BridgeResponseBody: AsyncSequence, Sendable {
                 case .some(.some(let error)): throw error
                 case .none: break
                 }
+                precondition(state.waiter == nil, "a bridge's body has one reader")
                 state.waitNumber += 1
                 state.waiter = waiter
                 return (.waiting(state.waitNumber), false)

@@ -98,6 +98,11 @@ struct UpstreamRouter: Sendable {
             } catch let lost as InFlightExchanges.Lost {
                 refusals.append(Refusal(bridge: name, code: lost.code, message: lost.reason))
                 continue
+            } catch is CancellationError {
+                // The client went away: nothing is wrong with the bridge, and no route is left to try.
+                throw GatewayError(
+                    .init(code: 499, reasonPhrase: "Client Closed Request"), code: "client_disconnected", type: "api_error",
+                    "the client went away before bridge \(name) answered")
             } catch {
                 let reason = "cannot reach it (\(Self.describe(error)))"
                 health.unreachable(name, reason: reason)
