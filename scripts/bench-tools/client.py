@@ -15,6 +15,7 @@ Subcommands:
 """
 
 import argparse
+import concurrent.futures
 import json
 import os
 import socket
@@ -158,6 +159,20 @@ def download(port: int, size: int) -> float:
     return size / MIB / elapsed
 
 
+def download_parallel(port: int, size: int, connections: int) -> float:
+    """`connections` downloads of size/connections bytes at once through 127.0.0.1:port (each its
+    own connection, so its own SSH channel). Returns MiB/s of all body bytes together."""
+    if connections <= 1:
+        return download(port, size)
+    part = size // connections
+    with concurrent.futures.ThreadPoolExecutor(connections) as pool:
+        start = time.perf_counter()
+        for future in [pool.submit(download, port, part) for _ in range(connections)]:
+            future.result()
+        elapsed = time.perf_counter() - start
+    return part * connections / MIB / elapsed
+
+
 REQUEST = b"GET / HTTP/1.0\r\nHost: bench\r\n\r\n"
 
 
@@ -218,7 +233,7 @@ def suite(args) -> dict:
             cpu0 = proc_cpu_seconds(p["pid"]) if p["pid"] else None
             busy0, total0 = system_busy()
             t0 = time.perf_counter()
-            speed = download(p["port"], args.bytes)
+            speed = download_parallel(p["port"], args.bytes, args.parallel)
             wall = time.perf_counter() - t0
             busy1, total1 = system_busy()
             cpu1 = proc_cpu_seconds(p["pid"]) if p["pid"] else None
@@ -286,6 +301,7 @@ def main() -> int:
     p.add_argument("--tp-runs", type=int, default=7)
     p.add_argument("--lat-runs", type=int, default=3)
     p.add_argument("--lat-count", type=int, default=1000)
+    p.add_argument("--parallel", type=int, default=1, help="downloads at once per throughput run, each bytes/N")
     p.add_argument("--json", required=True)
     args = parser.parse_args()
 
