@@ -14,10 +14,16 @@ import Testing
 struct BridgeClientTests {
     struct Stop: Error {}
 
-    /// A client on a loop of its own, so that every call shares one pool.
-    static func withClient(readTimeout: TimeAmount = .seconds(5), _ body: (BridgeClient) async throws -> Void) async throws {
+    /// A client on a loop of its own, so that every call shares one pool. Parked connections are
+    /// kept long enough that a busy machine cannot make them time out between two calls.
+    static func withClient(
+        readTimeout: TimeAmount = .seconds(5), idleCloseWindow: TimeAmount = .milliseconds(250), _ body: (BridgeClient) async throws -> Void
+    ) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let client = BridgeClient(configuration: .init(connectTimeout: .seconds(2), readTimeout: readTimeout), group: group)
+        var configuration = BridgeClient.Configuration(connectTimeout: .seconds(5), readTimeout: readTimeout)
+        configuration.idleTimeout = .minutes(5)
+        configuration.idleCloseWindow = idleCloseWindow
+        let client = BridgeClient(configuration: configuration, group: group)
         do {
             try await body(client)
         } catch {
@@ -58,7 +64,8 @@ struct BridgeClientTests {
         let bridge = try ScriptedBridge { connection, request in
             connection == 1 && request == 2 ? .close : .respond(#"{"connection":\#(connection)}"#)
         }
-        try await Self.withClient { client in
+        // However slow the machine, the close comes within this window of the request.
+        try await Self.withClient(idleCloseWindow: .seconds(30)) { client in
             let first = try await Self.post(client, bridge.url)
             let second = try await Self.post(client, bridge.url)
             #expect(first.1 == #"{"connection":1}"# && second.1 == #"{"connection":2}"#)

@@ -24,6 +24,11 @@ final class BridgeClient: Sendable {
         /// of common bridge servers (uvicorn and Node close idle connections after 5 s), so the
         /// client, not the bridge, ends an idle connection.
         var idleTimeout: TimeAmount = .seconds(4)
+        /// How soon after the request a close of a kept connection still counts as the bridge's
+        /// idle close crossing it (the bridge never read the request), so the call may go again
+        /// on a new connection. A bridge that dies later, while it works on the request, is an
+        /// error: a completion is never sent twice for that.
+        var idleCloseWindow: TimeAmount = .milliseconds(250)
     }
 
     /// A `POST` of a JSON body to a bridge.

@@ -41,10 +41,6 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// to the pool (an answer can come early, a 413 say, while the body is still going out).
     private var requestWritten = false
 
-    /// How soon after the request a close of a kept connection still counts as the bridge's idle
-    /// close crossing it (the bridge never read the request), so the call may go again. A bridge
-    /// that dies later, while it works on the request, is an error: a completion is not sent twice.
-    static let idleCloseWindow: TimeAmount = .milliseconds(250)
 
     init(key: BridgeConnectionPool.Key, pool: BridgeConnectionPool, timeouts: BridgeClient.Configuration) {
         self.key = key
@@ -159,7 +155,7 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
             // The bridge closed a connection it had kept idle just as the call went out: it never
             // read the request, so a new connection may carry it.
             let closedByBridge = failure == nil || (failure as? BridgeClientError)?.code == .closed
-            let crossed = NIODeadline.now() - sent < Self.idleCloseWindow
+            let crossed = NIODeadline.now() - sent < timeouts.idleCloseWindow
             call.connectionLost(error, retryable: reused && closedByBridge && crossed)
         case .streaming(let stream, _):
             stream.finish(error)
