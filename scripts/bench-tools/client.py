@@ -15,6 +15,7 @@ Subcommands:
 """
 
 import argparse
+import tempfile
 import concurrent.futures
 import json
 import os
@@ -173,6 +174,33 @@ def download_parallel(port: int, size: int, connections: int) -> float:
     return part * connections / MIB / elapsed
 
 
+def startup_ms(binary: str, runs: int) -> list[float]:
+    """Milliseconds from starting `binary run` (the embedded default config: a gateway and the
+    control endpoint on loopback, no tunnels) to its READY=1 on a notify socket, as systemd sees
+    it; each run in a fresh state directory, stopped after."""
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "notify")
+            state = os.path.join(directory, "state")
+            os.mkdir(state)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+                notify.bind(path)
+                notify.settimeout(30)
+                environment = dict(os.environ, NOTIFY_SOCKET=path, STATE_DIRECTORY=state)
+                start = time.perf_counter()
+                daemon = subprocess.Popen([binary, "run"], env=environment, cwd=directory,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                try:
+                    while b"READY=1" not in notify.recv(4096):
+                        pass
+                    times.append((time.perf_counter() - start) * 1000)
+                finally:
+                    daemon.terminate()
+                    daemon.wait(timeout=30)
+    return times
+
+
 REQUEST = b"GET / HTTP/1.0\r\nHost: bench\r\n\r\n"
 
 
@@ -282,6 +310,9 @@ def main() -> int:
     p = sub.add_parser("latency")
     p.add_argument("port", type=int)
     p.add_argument("count", type=int)
+    p = sub.add_parser("startup")
+    p.add_argument("binary")
+    p.add_argument("--runs", type=int, default=10)
     p = sub.add_parser("rss")
     p.add_argument("pid", type=int)
     p = sub.add_parser("busy")
@@ -316,6 +347,9 @@ def main() -> int:
     elif args.command == "latency":
         p50, p99, _ = latency(args.port, args.count)
         print(f"{p50:.3f} {p99:.3f}")
+    elif args.command == "startup":
+        times = startup_ms(args.binary, args.runs)
+        print(f"{statistics.median(times):.1f} {min(times):.1f} {max(times):.1f}")
     elif args.command == "rss":
         r = status_rss(args.pid)
         print(r.get("VmRSS", 0), r.get("VmHWM", 0), r.get("Threads", 0), r.get("RssAnon", 0), r.get("RssFile", 0))

@@ -1,5 +1,5 @@
-# The proxies the gateway benchmarks measure bridgekeeper against (sourced after processes.sh;
-# needs TMP, TOOLS, VENV, say and die): a private nginx with proxy_pass, and the LiteLLM proxy.
+# The peers the gateway benchmarks measure (sourced after processes.sh; needs TMP, TOOLS, VENV,
+# say and die): bridgekeeper itself, a private nginx with proxy_pass, and the LiteLLM proxy.
 
 find_nginx() {
   NGINX=$(command -v nginx || true)
@@ -28,6 +28,53 @@ peers_setup() {
     python3 -m venv "$VENV" >&2
     "$VENV/bin/pip" install -q --disable-pip-version-check 'litellm[proxy]' >&2
   fi
+}
+
+# start_bridgekeeper NAME BIN GATEWAY_PORT CONTROL_PORT UPSTREAM_PORT: `BIN run` with one bridge
+# (named upstream, OpenAI-style) at 127.0.0.1:UPSTREAM_PORT and one model, gpt-bench, routed to it,
+# waited for until its bridge is live. Its config is $TMP/NAME.toml, its log $TMP/NAME.log; sets
+# BK_PID. Another build measured side by side is started the same way under another NAME.
+start_bridgekeeper() {
+  local name=$1 bin=$2 gateway=$3 control=$4 upstream=$5
+  cat >"$TMP/$name.toml" <<EOF
+[supervisor]
+control = "127.0.0.1:$control"
+state_dir = "$TMP/$name-state"
+
+[gateway]
+listen = "127.0.0.1:$gateway"
+
+[[bridges]]
+name = "upstream"
+url = "http://127.0.0.1:$upstream"
+api = "openai"
+
+[[models]]
+id = "gpt-bench"
+routes = ["upstream"]
+price = { input_per_mtok = 1.0, output_per_mtok = 10.0 }
+EOF
+  mkdir -p "$TMP/$name-state"
+  (cd "$TMP" && exec "$bin" run --config "$TMP/$name.toml") </dev/null >>"$TMP/$name.log" 2>&1 &
+  BK_PID=$!
+  PIDS+=("$BK_PID")
+  python3 "$TOOLS/gateway_client.py" bk-live "$TMP/$name.toml" "$bin" upstream --timeout 30 \
+    || { tail -30 "$TMP/$name.log" >&2; die "$name did not report its bridge live"; }
+  say "$name (pid $BK_PID): gateway on 127.0.0.1:$gateway, its bridge live"
+}
+
+# start_baseline: with BENCH_BASELINE=PATH, an earlier bridgekeeper build as the peer "baseline"
+# (BENCH_BASELINE_LABEL names it in the table); sets BASE_BIN, BASE_PORT and BASE_PID. Needs
+# UPSTREAM_PORT.
+start_baseline() {
+  [[ -n ${BENCH_BASELINE:-} ]] || return 0
+  BASE_BIN=$(realpath -m -- "$BENCH_BASELINE")
+  [[ -x $BASE_BIN ]] || die "BENCH_BASELINE=$BASE_BIN is not an executable file"
+  local ports
+  ports=($(python3 "$TOOLS/client.py" freeports 2))
+  BASE_PORT=${ports[0]}
+  start_bridgekeeper baseline "$BASE_BIN" "${ports[0]}" "${ports[1]}" "$UPSTREAM_PORT"
+  BASE_PID=$BK_PID
 }
 
 # start_nginx_proxy PORT UPSTREAM_PORT [DIRECTIVE…]: a second nginx passing everything to

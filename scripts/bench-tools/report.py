@@ -12,7 +12,8 @@ from machine_table import fmt, machine_rows
 
 GOAL_THROUGHPUT = 0.9   # bridgekeeper / OpenSSH, at least
 GOAL_LATENCY = 1.1      # bridgekeeper / OpenSSH p50, at most
-GOAL_RSS_MIB = 20.0     # idle bridgekeeper with three tunnels, at most
+GOAL_RSS_MIB = 20.0     # idle bridgekeeper with three tunnels and a gateway, at most
+GOAL_STARTUP_MS = 150.0 # from exec to READY=1 with the embedded default config, at most
 
 
 def main() -> int:
@@ -97,7 +98,7 @@ def main() -> int:
         if p == "openssh":
             rss_cells.append(f"{fmt(kib_to_mib('ossh_rss_kib'))} MiB (1 tunnel)")
         elif p == "bridgekeeper":
-            rss_cells.append(f"{fmt(bk_rss)} MiB (3 tunnels; {fmt(kib_to_mib('bk0_rss_kib'))} with none)")
+            rss_cells.append(f"{fmt(bk_rss)} MiB (3 tunnels and a gateway; {fmt(kib_to_mib('bk0_rss_kib'))} with the gateway alone)")
         else:
             rss_cells.append("—")
     out.append(f"| idle RSS after {facts.get('idle', '?')} s (VmRSS) | " + " | ".join(rss_cells) + f" | | ≤ {GOAL_RSS_MIB:.0f} MiB | {verdict(rss_ok)} |")
@@ -110,6 +111,11 @@ def main() -> int:
         else:
             after.append("—")
     out.append("| RSS after the load (VmRSS, peak VmHWM) | " + " | ".join(after) + " | | | |")
+    startup = float(facts["startup_ms"]) if facts.get("startup_ms") else None
+    startup_ok = None if startup is None else startup <= GOAL_STARTUP_MS
+    cells = [f"{fmt(startup, 1)} ms (range {facts.get('startup_range', '?')})" if p == "bridgekeeper" else "—" for p in peers]
+    out.append(f"| startup to READY=1, embedded default config (median of {facts.get('startup_runs', '?')}) | " + " | ".join(cells)
+               + f" | | ≤ {GOAL_STARTUP_MS:.0f} ms | {verdict(startup_ok)} |")
     tunnels = [med(p, "throughput") or 0 for p in peers if p != "direct"]
     if med("direct", "throughput") and tunnels and med("direct", "throughput") < 2 * max(tunnels):
         out.append("")
@@ -117,7 +123,7 @@ def main() -> int:
                    "or the client may be limiting the tunnels too; these throughput figures are suspect.")
     print("\n".join(out))
 
-    if args.strict and False in (tp_ok, lat_ok, rss_ok):
+    if args.strict and False in (tp_ok, lat_ok, rss_ok, startup_ok):
         return 3
     return 0
 

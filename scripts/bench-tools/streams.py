@@ -128,8 +128,8 @@ def report(args):
     lines = []
     lines.append("| machine | |")
     lines.append("|---|---|")
-    for key in ("date", "nproc", "cpu", "kernel", "bridgekeeper", "nginx", "litellm", "chunks", "runs"):
-        if key in info:
+    for key in ("date", "nproc", "cpu", "kernel", "bridgekeeper", "baseline", "nginx", "litellm", "chunks", "runs"):
+        if info.get(key):
             lines.append(f"| {key} | {info[key]} |")
     lines.append("")
     lines.append("Medians over the rounds; \"added\" is the peer's figure minus direct's in the same round "
@@ -157,7 +157,7 @@ def report(args):
             # Freed memory is not always given back, so a later round's "peak" can be what the
             # largest size left resident: the first round's, sizes ascending, is the size's own.
             peak = min(rows, key=lambda r: r["round"])["peak_kib"] / 1024
-            name = peer if peer == "direct" else f"{peer} (added)"
+            name = {"direct": "direct", "baseline": "bridgekeeper baseline (added)"}.get(peer, f"{peer} (added)")
             lines.append(f"| {size} | {name} | {completed:g}/{size} | {error_text} | {delay} | {first} | {cpu:.1f} | {peak:.0f} |")
     print("\n".join(lines))
 
