@@ -53,7 +53,9 @@ public final class ScriptedBridge: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32, _ script: (Int, Int) -> Answer) {
-        TestClient.setTimeouts(fd, .seconds(30))
+        // A kept connection waits for the client's next request as long as a test may take to send
+        // it on a busy machine; stop() ends the wait.
+        TestClient.setTimeouts(fd, .seconds(600))
         let connection = lock.withLock {
             accepted += 1
             return accepted
