@@ -37,18 +37,26 @@ public struct BridgeURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL as written (it cannot hold credentials or a query).
     public var description: String { "\(scheme)://\(hostText)\(path)" }
 
-    /// The URL to connect to: the host as the literal address the policy judged (`localhost` is
-    /// 127.0.0.1), so no resolver can send the connection elsewhere (to a squatter on `[::1]`,
-    /// say). Nil for a host name or every-interface host, which the policy refuses anyway.
-    public var literal: String? {
-        let host: String
+    /// The host and port as written (`127.0.0.1:3353`, `localhost`): what a `Host` header says.
+    public var authority: String { String(hostText) }
+
+    /// The address to connect to, as the policy judged it (`localhost` is 127.0.0.1; an IPv6
+    /// address in brackets). Nil for a host name or every-interface host, which the policy refuses
+    /// anyway.
+    public var literalHost: String? {
         switch endpoint.host {
-        case .address(.v4(let value)): host = "\(IPAddress.v4(value))"
-        case .address(.v6(let groups)): host = "[\(IPAddress.v6(groups))]"
-        case .localhost: host = "127.0.0.1"
-        case .hostname, .wildcard: return nil
+        case .address(.v4(let value)): "\(IPAddress.v4(value))"
+        case .address(.v6(let groups)): "[\(IPAddress.v6(groups))]"
+        case .localhost: "127.0.0.1"
+        case .hostname, .wildcard: nil
         }
-        return "\(scheme)://\(host):\(endpoint.port)\(path)"
+    }
+
+    /// The URL to connect to: the host as the literal address the policy judged, so no resolver
+    /// can send the connection elsewhere (to a squatter on `[::1]`, say). Nil where ``literalHost``
+    /// is.
+    public var literal: String? {
+        literalHost.map { "\(scheme)://\($0):\(endpoint.port)\(path)" }
     }
 }
 

@@ -46,6 +46,9 @@ final class BridgeClient: Sendable {
         var key: BridgeConnectionPool.Key
         /// The URL's path, prefixed to every request's (`""` for none).
         var pathPrefix: String
+        /// The literal address dialled; nil for a host name (only tests use one: the policy
+        /// refuses them), which is resolved and is also the TLS server name.
+        var address: SocketAddress?
     }
 
     let configuration: Configuration
@@ -120,19 +123,14 @@ final class BridgeClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
-                        let name = key.host.first?.isNumber == true || key.host.hasPrefix("[") ? nil : key.host
+                        let name = call.target.address == nil ? key.host : nil
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(BridgeConnection(key: key, pool: boundPool.value, timeouts: configuration))
                 }
             }
-        let connecting: EventLoopFuture<any Channel>
-        if let address = try? SocketAddress(ipAddress: String(key.host.drop { $0 == "[" }.prefix { $0 != "]" }), port: key.port) {
-            connecting = bootstrap.connect(to: address)
-        } else {
-            connecting = bootstrap.connect(host: key.host, port: key.port)
-        }
+        let connecting = call.target.address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: key.host, port: key.port)
         connecting.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let channel):
@@ -168,17 +166,17 @@ final class BridgeClient: Sendable {
             throw BridgeClientError(.invalidURL, detail: error.message)
         }
         let host: String
-        switch url.endpoint.host {
-        case .address(.v4(let value)): host = "\(IPAddress.v4(value))"
-        case .address(.v6(let groups)): host = "[\(IPAddress.v6(groups))]"
-        case .localhost: host = "127.0.0.1"
-        case .hostname(let name): host = name
-        case .wildcard: throw BridgeClientError(.invalidURL, detail: "no host")
+        if let literal = url.literalHost {
+            host = literal
+        } else if case .hostname(let name) = url.endpoint.host {
+            host = name
+        } else {
+            throw BridgeClientError(.invalidURL, detail: "no host")
         }
-        let authority = baseURL.split(separator: "://", maxSplits: 1).last.map { $0.prefix { $0 != "/" } } ?? ""
+        let port = Int(url.endpoint.port)
         let target = Target(
-            key: .init(tls: url.scheme == "https", host: host, port: Int(url.endpoint.port), hostHeader: String(authority)),
-            pathPrefix: url.path)
+            key: .init(tls: url.scheme == "https", host: host, port: port, hostHeader: url.authority), pathPrefix: url.path,
+            address: url.literalHost.flatMap { try? SocketAddress(ipAddress: $0.filter { $0 != "[" && $0 != "]" }, port: port) })
         targets.withLock { $0[baseURL] = target }
         return target
     }
