@@ -3,7 +3,8 @@
 /// whether it needs a real parse instead. In JSON a quote inside a string is escaped, so
 /// `"content":` in the raw bytes of one data line is a key. Whatever the scan cannot settle for
 /// sure needs the parse: a `usage` object, content parts or arguments that are not strings, a key
-/// written with escapes, a string left open, several data lines, a `[DONE]` in another spelling.
+/// written with escapes, a string left open, several data lines, data that is not an object (a
+/// `[DONE]` in another spelling among it).
 /// Bridges' bytes are outside input: every index is checked (fuzzed as `stream-scan`).
 struct ChatChunkScan {
     private(set) var isDone = false
@@ -25,7 +26,7 @@ struct ChatChunkScan {
             }
             lineStart = lineEnd + 1
         }
-        if dataLines > 1 || (!isDone && Self.contains(event, "[DONE]")) { needsParsing = true }
+        if dataLines > 1 { needsParsing = true }
         if needsParsing { isDone = false }
     }
 
@@ -33,6 +34,11 @@ struct ChatChunkScan {
     private mutating func scan(_ data: UnsafeRawBufferPointer) {
         if data.elementsEqual("[DONE]".utf8) {
             isDone = true
+            return
+        }
+        // Anything but a JSON object (`[DONE]` spelt otherwise among it) is the parser's.
+        guard let first = data.first(where: { $0 != 32 && $0 != 9 }), first == UInt8(ascii: "{") else {
+            needsParsing = true
             return
         }
         var index = 0
@@ -80,11 +86,6 @@ struct ChatChunkScan {
             for offset in 0..<word.count where bytes[index + offset] != word[offset] { return false }
             return true
         }
-    }
-
-    private static func contains(_ bytes: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
-        guard bytes.count >= word.utf8CodeUnitCount else { return false }
-        return (0...(bytes.count - word.utf8CodeUnitCount)).contains { matches(bytes, at: $0, word) }
     }
 
     /// The index of a key's value (past whitespace and the colon); nil when no colon follows (the
