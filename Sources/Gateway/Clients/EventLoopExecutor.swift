@@ -1,11 +1,10 @@
 import NIOCore
-import NIOPosix
 import Synchronization
 
 /// A NIO event loop as a Swift task executor. A connection's handler runs with its channel's
 /// loop as executor preference (``EventLoopAffineChannel``), so a request, its upstream call
-/// (AsyncHTTPClient picks the loop it is called on for a new connection) and each chunk relayed
-/// stay on one thread: no hop to the cooperative pool and back per chunk, no wake-up of another
+/// (``BridgeClient`` makes it on the loop it is called on) and each chunk relayed stay on one
+/// thread: no hop to the cooperative pool and back per chunk, no wake-up of another
 /// thread. Nothing that blocks may run there, as nothing may block the cooperative pool: the
 /// gateway's blocking work (the store, the ledger) has threads of its own.
 final class EventLoopExecutor: TaskExecutor {
@@ -34,11 +33,5 @@ final class EventLoopExecutor: TaskExecutor {
             executors[ObjectIdentifier(loop)] = executor
             return executor
         }
-    }
-
-    /// The executor of the event loop the caller runs on; nil off the loops (a task started from
-    /// there then prefers nothing, as before).
-    static var current: EventLoopExecutor? {
-        MultiThreadedEventLoopGroup.currentEventLoop.map(of)
     }
 }

@@ -30,7 +30,7 @@ struct StreamRelay: Sendable {
     private mutating func run(_ writer: inout some ResponseBodyWriter) async {
         var clientGone = false
         do {
-            try await send(conversion.begin(), to: &writer)
+            try await send(ByteBuffer(bytes: conversion.begin()), to: &writer)
             try await relay(&writer)
             try await writer.finish(nil)
         } catch {
@@ -54,19 +54,15 @@ struct StreamRelay: Sendable {
             do {
                 piece = conversion.keepAlive == nil ? try await pieces.next().map { .bytes($0) } ?? .end : try await pieces.next(silenceAfter: lastSent + interval)
             } catch let lost as InFlightExchanges.Lost {
-                return try await send(conversion.end(failure: lost.reason), to: &writer)
+                return try await end(failure: lost.reason, to: &writer)
             } catch {
-                return try await send(conversion.end(failure: UpstreamRouter.describe(error)), to: &writer)
+                return try await end(failure: UpstreamRouter.describe(error), to: &writer)
             }
             switch piece {
             case .bytes(let buffer):
-                let output = conversion.take(buffer)
-                guard output.readableBytes > 0 else { continue }
-                lastSent = .now()
-                entry.markFirstByte()
-                try await writer.write(output)
+                if try await send(conversion.take(buffer), to: &writer) { lastSent = .now() }
             case .end:
-                return try await send(conversion.end(failure: nil), to: &writer)
+                return try await end(failure: nil, to: &writer)
             case .silence:
                 if let ping = conversion.keepAlive {
                     lastSent = .now()
@@ -76,9 +72,17 @@ struct StreamRelay: Sendable {
         }
     }
 
-    private mutating func send(_ bytes: [UInt8], to writer: inout some ResponseBodyWriter) async throws {
-        guard !bytes.isEmpty else { return }
+    /// The conversion's last bytes, once the upstream ended (`failure` nil) or broke off.
+    private mutating func end(failure: String?, to writer: inout some ResponseBodyWriter) async throws {
+        try await send(ByteBuffer(bytes: conversion.end(failure: failure)), to: &writer)
+    }
+
+    /// Sends what the conversion released, if anything; returns whether it did.
+    @discardableResult
+    private mutating func send(_ output: ByteBuffer, to writer: inout some ResponseBodyWriter) async throws -> Bool {
+        guard output.readableBytes > 0 else { return false }
         entry.markFirstByte()
-        try await writer.write(ByteBuffer(bytes: bytes))
+        try await writer.write(output)
+        return true
     }
 }

@@ -41,7 +41,6 @@ final class BridgeConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// to the pool (an answer can come early, a 413 say, while the body is still going out).
     private var requestWritten = false
 
-
     init(key: BridgeConnectionPool.Key, pool: BridgeConnectionPool, timeouts: BridgeClient.Configuration) {
         self.key = key
         self.pool = pool
